@@ -1,0 +1,42 @@
+"""Item pipeline: each story the spider yields is stored once, keyed by its canonical URL."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from storage.store import NewStory
+
+logger = logging.getLogger("newswatch.store")
+
+
+class StoragePipeline:
+    """Writes stories through the spider's Store; a known canonical URL only adds link variants."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.per_feed: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if not isinstance(item, NewStory):
+            return item
+        store = self.crawler.spider.store
+        story_id, created = store.add_story(item)
+        stats = self.crawler.stats
+        if created:
+            self.per_feed[item.feed] += 1
+            stats.inc_value("newswatch/new_stories")
+            stats.inc_value(f"newswatch/new_stories_{item.extraction}")
+        else:
+            stats.inc_value("newswatch/known_canonical")
+            logger.debug("known story %s under a new link: %s", story_id, item.links)
+        return item
+
+    def close_spider(self):
+        store = self.crawler.spider.store
+        for feed, count in self.per_feed.items():
+            store.count_feed_stories(feed, count)

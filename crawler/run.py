@@ -1,0 +1,30 @@
+"""Run one crawl: one Scrapy crawler process, once, in this process (the reactor cannot restart)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from scrapy.crawler import AsyncCrawlerProcess
+
+from storage.store import Store
+
+from .settings import scrapy_settings
+from .spider import NewsSpider
+
+
+def run_crawl(crawl: Any, feeds: Sequence[Any], store: Store, progress: bool | None = None):
+    """Crawl the given feeds into the store; returns the crawl's ``newswatch/*`` stats."""
+    settings = scrapy_settings(crawl)
+    if progress is not None:
+        settings["NEWSWATCH_PROGRESS"] = progress
+    process = AsyncCrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, feeds=feeds, store=store)
+    process.start()
+    prefix = "newswatch/"
+    return {
+        key[len(prefix) :]: value
+        for key, value in crawler.stats.get_stats().items()
+        if key.startswith(prefix)
+    }

@@ -1,0 +1,251 @@
+"""The one spider of a cycle: feeds in, article items out.
+
+Feeds are asked with their validators (ETag / Last-Modified), parsed by feedparser from bytes,
+and only links never seen before are fetched. Each article page goes through the pure
+``parse_article``; a page that fails still yields a story from its feed entry, marked as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+from storage.store import FeedPoll, NewStory, Store
+
+from .article import parse_article
+from .feeds import Entry, parse_feed
+from .middlewares import UnsafeRequest
+from .urls import normalize_url
+
+logger = logging.getLogger("newswatch.crawl")
+
+FEED_PRIORITY = 100  # feeds first, so every known link is known before any page is fetched
+ARTICLE_PRIORITY = 0
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+def stat(crawler, key: str, count: int = 1) -> None:
+    crawler.stats.inc_value(f"newswatch/{key}", count)
+
+
+def failure_reason(failure, timeout: float | None = None) -> str:
+    """A short, human reason for a failed download."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.response.status}"
+    if isinstance(exc, UnsafeRequest):
+        return f"refused: {exc}"
+    if isinstance(exc, TimeoutError | TCPTimedOutError):
+        return f"timed out after {timeout:g}s" if timeout else "timed out"
+    if isinstance(exc, CancelledError):
+        return "cancelled (larger than crawl.max_page_bytes, or timed out)"
+    if isinstance(exc, DNSLookupError):
+        return "DNS lookup failed"
+    if isinstance(exc, scrapy.exceptions.IgnoreRequest):
+        return str(exc) or "ignored (robots.txt or too many redirects)"
+    return f"{type(exc).__name__}: {exc}".strip()
+
+
+class NewsSpider(scrapy.Spider):
+    name = "newswatch"
+
+    def __init__(self, feeds: Sequence[Any], store: Store, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.feeds = list(feeds)
+        self.store = store
+        self.polls: dict[str, FeedPoll] = {}
+        self.requested: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.crawler.stats.set_value("newswatch/feeds_total", len(self.feeds))
+        states = self.store.feed_states()
+        for feed in self.feeds:
+            state = states.get(feed.name) or {}
+            headers = {}
+            if state.get("etag"):
+                headers["If-None-Match"] = state["etag"]
+            if state.get("last_modified"):
+                headers["If-Modified-Since"] = state["last_modified"]
+            yield scrapy.Request(
+                feed.url,
+                callback=self.parse_feed,
+                errback=self.feed_failed,
+                headers=headers,
+                priority=FEED_PRIORITY,
+                dont_filter=True,
+                meta={"handle_httpstatus_list": [304], "newswatch_kind": "feed"},
+                cb_kwargs={"feed": feed, "state": state},
+            )
+
+    # -- feeds --------------------------------------------------------------------------------
+
+    def _feed_done(self, poll: FeedPoll) -> None:
+        self.polls[poll.name] = poll
+        stat(self.crawler, f"feeds_{poll.result}")
+        stat(self.crawler, "feeds_done")
+
+    def feed_failed(self, failure):
+        feed = failure.request.cb_kwargs["feed"]
+        reason = failure_reason(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        response = getattr(failure.value, "response", None)
+        logger.warning("feed failed: feed=%s url=%s reason=%s", feed.name, feed.url, reason)
+        stat(self.crawler, "errors")
+        self._feed_done(
+            FeedPoll(feed.name, feed.url, "error", response.status if response else None, reason)
+        )
+
+    def parse_feed(self, response, feed, state):
+        headers = response.headers
+        validators = {
+            "etag": (headers.get(b"ETag") or b"").decode("latin-1") or None,
+            "last_modified": (headers.get(b"Last-Modified") or b"").decode("latin-1") or None,
+        }
+        if response.status == 304:
+            self._feed_done(FeedPoll(feed.name, feed.url, "not_modified", 304))
+            return
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        if state.get("body_hash") == body_hash:
+            # Same bytes as last time: no news, whatever the server's validators say.
+            self._feed_done(
+                FeedPoll(
+                    feed.name,
+                    feed.url,
+                    "not_modified",
+                    200,
+                    None,
+                    body_hash=body_hash,
+                    **validators,
+                )
+            )
+            return
+        parsed = parse_feed(response.body, response.url)
+        if parsed.problem:
+            logger.warning(
+                "feed failed: feed=%s url=%s reason=%s", feed.name, feed.url, parsed.problem
+            )
+            stat(self.crawler, "errors")
+            self._feed_done(FeedPoll(feed.name, feed.url, "error", 200, parsed.problem))
+            return
+        for raw, reason in parsed.skipped:
+            logger.info("entry skipped: feed=%s url=%s reason=%s", feed.name, raw, reason)
+        backfill = not state.get("first_polled")
+        for entry in parsed.entries:
+            yield from self._follow(entry, feed, backfill)
+        self._feed_done(
+            FeedPoll(feed.name, feed.url, "ok", 200, None, body_hash=body_hash, **validators)
+        )
+
+    def _follow(self, entry: Entry, feed, backfill: bool):
+        link = entry.link
+        if link in self.requested:
+            return
+        if self.store.story_for_link(link) is not None:
+            stat(self.crawler, "known_skipped")
+            return
+        self.requested.add(link)
+        stat(self.crawler, "articles_scheduled")
+        yield self._article_request(link, entry, feed, backfill, [link])
+
+    def _article_request(self, url, entry, feed, backfill, links):
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            priority=ARTICLE_PRIORITY,
+            meta={"newswatch_kind": "article"},
+            cb_kwargs={"entry": entry, "feed": feed, "backfill": backfill, "links": links},
+        )
+
+    # -- articles -----------------------------------------------------------------------------
+
+    def parse_article(self, response, entry, feed, backfill, links):
+        stat(self.crawler, "articles_done")
+        links = [*links, normalize_url(response.url)]
+        content_type = (response.headers.get(b"Content-Type") or b"").lower()
+        if content_type and not content_type.startswith(HTML_TYPES):
+            yield self._from_entry(entry, feed, backfill, links, f"not HTML ({content_type!r})")
+            return
+        headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
+        article = parse_article(response.body, response.url, headers)
+        if article.is_amp and article.url not in links:
+            known = self.store.story_for_link(article.url)
+            if known is None and article.url not in self.requested:
+                # An AMP page: read the story from its canonical page instead.
+                self.requested.add(article.url)
+                stat(self.crawler, "articles_scheduled")
+                yield self._article_request(article.url, entry, feed, backfill, links)
+                return
+        if article.problem:
+            yield self._from_entry(entry, feed, backfill, links, article.problem, article.url)
+            return
+        yield NewStory(
+            url=article.url,
+            title=article.title or entry.title,
+            body=article.body,
+            published=article.published or entry.published,
+            authors=article.authors,
+            feed=feed.name,
+            links=links,
+            source=article.source,
+            backfill=backfill,
+        )
+
+    def article_failed(self, failure):
+        kwargs = failure.request.cb_kwargs
+        stat(self.crawler, "articles_done")
+        reason = failure_reason(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        if isinstance(failure.value, UnsafeRequest):
+            stat(self.crawler, "errors")
+            logger.warning(
+                "article skipped: feed=%s url=%s reason=%s",
+                kwargs["feed"].name,
+                failure.request.url,
+                reason,
+            )
+            return None
+        return self._from_entry(
+            kwargs["entry"], kwargs["feed"], kwargs["backfill"], kwargs["links"], reason
+        )
+
+    def _from_entry(self, entry, feed, backfill, links, reason, url=None) -> NewStory:
+        """The feed's own title, summary and date stand in for a page we could not read."""
+        stat(self.crawler, "errors")
+        logger.warning(
+            "article failed, stored from the feed entry: feed=%s url=%s reason=%s",
+            feed.name,
+            entry.link,
+            reason,
+        )
+        return NewStory(
+            url=url or entry.link,
+            title=entry.title,
+            body=entry.summary,
+            published=entry.published,
+            authors=[],
+            feed=feed.name,
+            links=links,
+            extraction="feed",
+            backfill=backfill,
+        )
+
+    def on_closed(self, spider, reason):
+        """Feed validators are saved last, so a cycle cut short re-reads its feeds next time."""
+        polls = list(self.polls.values())
+        if reason != "finished":
+            for poll in polls:
+                poll.etag = poll.last_modified = poll.body_hash = None
+        self.store.record_polls(polls)

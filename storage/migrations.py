@@ -1,0 +1,101 @@
+"""Schema of the newswatch database, as sqlite-utils migrations applied in order on open.
+
+``stories`` and ``alerts`` are public (see the README); the rest is our bookkeeping.
+A migration is never edited once released: a change is a new function at the end.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("newswatch")
+
+# Case- and accent-insensitive, as the contract promises for topic queries.
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            title TEXT,
+            body TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',
+            feed TEXT,
+            first_seen TEXT NOT NULL,
+            source TEXT,
+            extraction TEXT NOT NULL DEFAULT 'page',
+            backfill INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX stories_first_seen ON stories(first_seen)")
+    # Every link variant ever seen (feed links, AMP pages, redirects), so none is fetched twice.
+    db.execute(
+        """
+        CREATE TABLE links (
+            url TEXT PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            feed TEXT,
+            first_seen TEXT NOT NULL
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX links_story ON links(story_id)")
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            first_polled TEXT,
+            last_poll TEXT,
+            last_result TEXT,
+            last_error TEXT,
+            http_status INTEGER,
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            stories INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT,
+            interval REAL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            topic TEXT NOT NULL,
+            created TEXT NOT NULL,
+            terms TEXT NOT NULL DEFAULT '[]',
+            snippet TEXT NOT NULL DEFAULT '',
+            delivered TEXT,
+            UNIQUE (story_id, topic)
+        )
+        """
+    )
+    db.execute("CREATE INDEX alerts_undelivered ON alerts(delivered) WHERE delivered IS NULL")
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            finished TEXT,
+            feeds_ok INTEGER NOT NULL DEFAULT 0,
+            feeds_not_modified INTEGER NOT NULL DEFAULT 0,
+            feeds_failed INTEGER NOT NULL DEFAULT 0,
+            new_stories INTEGER NOT NULL DEFAULT 0,
+            known_skipped INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            alerts INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db["stories"].enable_fts(["title", "body"], create_triggers=True, tokenize=FTS_TOKENIZE)

@@ -1,0 +1,244 @@
+"""The one place that reads and writes the newswatch SQLite database.
+
+WAL lets readers (Datasette, ``sqlite3``, ``newswatch status``) read while a cycle writes; every
+write transaction starts with ``BEGIN IMMEDIATE`` so a read-then-write never fails with
+"database is locked" half-way, and the busy timeout makes a writer wait for another instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .migrations import migrations
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with seconds, e.g. ``2025-09-09T06:45:00+00:00``."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class NewStory:
+    """A story as the crawl hands it to storage."""
+
+    url: str
+    title: str | None
+    body: str
+    published: str | None
+    authors: list[str]
+    feed: str
+    links: list[str] = field(default_factory=list)  # other variants that name this story
+    source: str | None = None
+    extraction: str = "page"  # "page": parsed from the article; "feed": the page failed
+    backfill: bool = False  # found on a feed's first poll: stored, never alerted (unless asked)
+
+
+@dataclass
+class FeedPoll:
+    """What one poll of a feed found, for the ``feeds`` table."""
+
+    name: str
+    url: str
+    result: str  # "ok", "not_modified", "error"
+    http_status: int | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+
+class Store:
+    """A newswatch database: open it, and the schema is brought up to date."""
+
+    def __init__(self, path: str | Path, clock: Callable[[], datetime] = utcnow):
+        self.path = Path(path)
+        self.clock = clock
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S)
+        self.db = Database(conn)
+        with self.db.ensure_autocommit_on():
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+        if migrations.pending(self.db):  # readers never wait for the write lock
+            with self.write():
+                migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction that holds the write lock from its first statement."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    # -- identity -----------------------------------------------------------------------------
+
+    def story_for_link(self, url: str) -> int | None:
+        """The story a link variant (or canonical URL) names, if we have seen it."""
+        row = self.db.execute(
+            "SELECT story_id FROM links WHERE url = ? "
+            "UNION ALL SELECT id FROM stories WHERE url = ? LIMIT 1",
+            [url, url],
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_story(self, story: NewStory) -> tuple[int, bool]:
+        """Store a story once; returns (story id, whether it is new).
+
+        A story whose URL is already stored only adds its link variants: bad or repeated input
+        never changes a stored story.
+        """
+        now = self.now()
+        with self.write() as db:
+            row = db.execute("SELECT id FROM stories WHERE url = ?", [story.url]).fetchone()
+            created = row is None
+            if created:
+                cursor = db.execute(
+                    "INSERT INTO stories (url, title, body, published, authors, feed, first_seen,"
+                    " source, extraction, backfill) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        story.url,
+                        story.title,
+                        story.body or "",
+                        story.published,
+                        json.dumps(story.authors, ensure_ascii=False),
+                        story.feed,
+                        now,
+                        story.source,
+                        story.extraction,
+                        int(story.backfill),
+                    ],
+                )
+                story_id = cursor.lastrowid
+            else:
+                story_id = row[0]
+            self._add_links(db, story_id, [story.url, *story.links], story.feed, now)
+        return story_id, created
+
+    def add_links(self, story_id: int, links: Iterable[str], feed: str | None) -> None:
+        with self.write() as db:
+            self._add_links(db, story_id, links, feed, self.now())
+
+    @staticmethod
+    def _add_links(db: Database, story_id: int, links: Iterable[str], feed, now: str) -> None:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO links (url, story_id, feed, first_seen) VALUES (?, ?, ?, ?)",
+            [(link, story_id, feed, now) for link in dict.fromkeys(links) if link],
+        )
+
+    # -- feeds --------------------------------------------------------------------------------
+
+    def feed_states(self) -> dict[str, dict]:
+        return {row["name"]: row for row in self.db["feeds"].rows}
+
+    def feed_state(self, name: str) -> dict | None:
+        rows = list(self.db["feeds"].rows_where("name = ?", [name]))
+        return rows[0] if rows else None
+
+    def record_polls(self, polls: Iterable[FeedPoll]) -> None:
+        """Remember each poll's outcome; validators are kept from the last good poll."""
+        now = self.now()
+        with self.write() as db:
+            for poll in polls:
+                self._record_poll(db, poll, now)
+
+    @staticmethod
+    def _record_poll(db: Database, poll: FeedPoll, now: str) -> None:
+        old = db.execute(
+            "SELECT etag, last_modified, body_hash, first_polled, stories, errors"
+            " FROM feeds WHERE name = ?",
+            [poll.name],
+        ).fetchone()
+        etag, last_modified, body_hash, first_polled, stories, errors = old or (
+            (None,) * 4 + (0, 0)
+        )
+        if poll.result == "error":
+            errors += 1
+        else:
+            errors = 0
+            first_polled = first_polled or now
+            if poll.result == "ok":
+                etag, last_modified = poll.etag, poll.last_modified
+                body_hash = poll.body_hash
+        db.execute(
+            "INSERT OR REPLACE INTO feeds (name, url, first_polled, last_poll, last_result,"
+            " last_error, http_status, etag, last_modified, body_hash, stories, errors)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                poll.name,
+                poll.url,
+                first_polled,
+                now,
+                poll.result,
+                poll.error,
+                poll.http_status,
+                etag,
+                last_modified,
+                body_hash,
+                stories,
+                errors,
+            ],
+        )
+
+    def count_feed_stories(self, name: str, count: int) -> None:
+        if count:
+            with self.write() as db:
+                db.execute("UPDATE feeds SET stories = stories + ? WHERE name = ?", [count, name])
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def start_run(self) -> int:
+        with self.write() as db:
+            return db.execute("INSERT INTO runs (started) VALUES (?)", [self.now()]).lastrowid
+
+    def finish_run(self, run_id: int, **counts: int) -> None:
+        columns = ", ".join(f"{name} = ?" for name in counts)
+        with self.write() as db:
+            db.execute(
+                f"UPDATE runs SET finished = ?, {columns} WHERE id = ?",
+                [self.now(), *counts.values(), run_id],
+            )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def story(self, story_id: int) -> dict | None:
+        rows = list(self.db["stories"].rows_where("id = ?", [story_id]))
+        return rows[0] if rows else None
+
+    def count(self, table: str) -> int:
+        return self.db[table].count

@@ -1,0 +1,166 @@
+"""Shared test fixtures: a loopback news server the tests control, configs, and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "text/html"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a hung server)
+    conditional: bool = False  # answer If-None-Match with 304, like nginx does for static files
+
+
+class NewsServer:
+    """A loopback HTTP server whose pages the test sets; it logs every request path."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[str] = []
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                with server.lock:
+                    server.requests.append(self.path)
+                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    return self._send(404, b"not found", "text/plain", {})
+                if route.delay:
+                    time.sleep(route.delay)
+                headers = dict(route.headers)
+                if route.conditional:
+                    etag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
+                    headers["ETag"] = etag
+                    if self.headers.get("If-None-Match") == etag:
+                        return self._send(304, b"", None, headers)
+                self._send(route.status, route.body, route.content_type, headers)
+
+            def _send(self, status, body, content_type, headers):
+                try:
+                    self.send_response(status)
+                    if content_type:
+                        self.send_header("Content-Type", content_type)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    if status != 304:
+                        self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if status != 304:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def add(self, path: str, body: bytes | str = b"", **kwargs) -> str:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.routes[path] = Route(body=body, **kwargs)
+        return self.url(path)
+
+    def add_fixture(self, path: str, fixture: str, **kwargs) -> str:
+        return self.add(path, (FIXTURES / fixture).read_bytes(), **kwargs)
+
+    def hits(self, prefix: str) -> list[str]:
+        with self.lock:
+            return [p for p in self.requests if p.startswith(prefix)]
+
+
+@pytest.fixture
+def server():
+    srv = NewsServer()
+    srv.thread.start()
+    yield srv
+    srv.httpd.shutdown()
+    srv.httpd.server_close()
+
+
+def rss(items: list[dict], title: str = "Test feed") -> str:
+    """An RSS 2.0 document; each item dict has link, title and optional description/guid."""
+    parts = [
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{title}'
+        "</title><link>http://example.invalid/</link><description>t</description>"
+    ]
+    for item in items:
+        parts.append("<item>")
+        for key in ("title", "link", "description", "guid", "pubDate"):
+            if key in item:
+                parts.append(f"<{key}>{item[key]}</{key}>")
+        parts.append("</item>")
+    parts.append("</channel></rss>")
+    return "".join(parts)
+
+
+def write_config(tmp_path: Path, feeds: list[tuple[str, str]], topics=(), **sections) -> Path:
+    """A test config in tmp_path: loopback allowed, no delay, short timeouts."""
+    crawl = {
+        "user_agent": "newswatch-test/0.1",
+        "obey_robots": True,
+        "concurrency_per_host": 4,
+        "delay": 0,
+        "timeout": 5,
+        "max_page_bytes": 2_000_000,
+        "allow_private_addresses": True,
+    }
+    crawl.update(sections.pop("crawl", {}))
+    data = {
+        "database": "newswatch.db",
+        "feeds": [{"name": name, "url": url} for name, url in feeds],
+        "topics": [{"name": name, "query": query} for name, query in topics],
+        "alerts": {"log": "alerts.jsonl", "digest": "digest.md", "backfill": True},
+        "schedule": {"interval": "15m"},
+        "crawl": crawl,
+    }
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = value
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_newswatch(*args: str, cwd: Path | None = None, timeout: float = 120):
+    """Run the CLI in a fresh process, as a user would (a Scrapy reactor cannot restart)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="200")
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
