@@ -7,14 +7,12 @@ private ranges, link-local, CGNAT, ...). Names are resolved off the reactor thre
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
-from functools import lru_cache
 
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.threads import deferToThread
 
 from .urls import ALLOWED_SCHEMES
 
@@ -33,11 +31,11 @@ def address_is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-@lru_cache(maxsize=4096)
-def _resolve(host: str) -> tuple[str, ...]:
+async def resolve(host: str) -> tuple[str, ...]:
+    """Every address a name resolves to, looked up without blocking the event loop."""
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
         return ()
     return tuple(sorted({info[4][0] for info in infos}))
 
@@ -57,6 +55,7 @@ class SafetyMiddleware:
 
     def __init__(self, allow_private: bool):
         self.allow_private = allow_private
+        self.resolved: dict[str, tuple[str, ...]] = {}  # one cycle's lookups
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -73,7 +72,9 @@ class SafetyMiddleware:
             ipaddress.ip_address(host)
             addresses = (host,)
         except ValueError:
-            addresses = await maybe_deferred_to_future(deferToThread(_resolve, host))
+            if host not in self.resolved:
+                self.resolved[host] = await resolve(host)
+            addresses = self.resolved[host]
         problem = host_problem(host, addresses)
         if problem:
             raise UnsafeRequest(problem)

@@ -1,0 +1,832 @@
+"""Article parsing: page bytes in, one clean :class:`Article` out.
+
+Pure and total: no I/O, and :func:`parse_article` never raises. The body comes from trafilatura
+(run on a tree we parse once); title, date, authors and the canonical URL come first from the
+page's own structured data (JSON-LD, meta tags), which is more exact than any heuristic, and fall
+back on trafilatura's and htmldate's guesses only when the page states nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from crawler.urls import host_of, normalize_url, same_site
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Article:
+    url: str
+    title: str | None
+    body: str
+    published: str | None
+    authors: list[str] = field(default_factory=list)
+    source: str | None = None
+    is_amp: bool = False
+    problem: str | None = None
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def parse_article(html: bytes, url: str, headers: dict[str, str] | None = None) -> Article:
+    """Parse one fetched page; any failure becomes ``Article.problem``, never an exception."""
+    fallback_url = _normal_or_raw(url)
+    try:
+        return _parse(html, url, fallback_url, headers or {})
+    except Exception as err:  # noqa: BLE001 - the contract is: never raise
+        logger.info("article parse failed for %s: %r", url, err)
+        return Article(url=fallback_url, title=None, body="", published=None, problem="parse error")
+
+
+def _parse(html: bytes, url: str, fallback_url: str, headers: dict[str, str]) -> Article:
+    """The actual pipeline, free to raise; :func:`parse_article` guards it."""
+    if isinstance(html, str):
+        html = html.encode("utf-8", "surrogatepass")
+    if not isinstance(html, bytes | bytearray) or _not_html(bytes(html), headers):
+        logger.debug("not html: %s", url)
+        return Article(url=fallback_url, title=None, body="", published=None, problem="not html")
+    text = decode_html(bytes(html), _header(headers, "content-type"))
+    if text is None:
+        logger.debug("undecodable: %s", url)
+        return Article(url=fallback_url, title=None, body="", published=None, problem="undecodable")
+    tree = _load_tree(text)
+    if tree is None:
+        logger.debug("no html tree: %s", url)
+        return Article(url=fallback_url, title=None, body="", published=None, problem="not html")
+
+    meta = page_meta(tree)
+    ld = jsonld_article(tree)
+    doc = _trafilatura(tree, url)
+
+    page_url = canonical_url(meta, url) or fallback_url
+    site_name = meta.get("og:site_name") or _str(ld.get("publisher_name"))
+    title = choose_title(ld, meta, tree, doc.get("title"), site_name, page_url)
+    lines = (doc.get("text") or "").split("\n")
+    lines, source = extract_source(lines)
+    byline_authors, lines = extract_bylines(lines)
+    body = clean_body(lines, title)
+    if body and is_link_list(body, tree):
+        logger.debug("only link lists: %s", url)
+        body = ""
+    authors = choose_authors(ld, meta, doc.get("author"), byline_authors, site_name)
+    published = choose_published(ld, meta, tree, doc.get("date"))
+    article = Article(
+        url=page_url,
+        title=title,
+        body=body,
+        published=published,
+        authors=authors,
+        source=source,
+        is_amp=is_amp_page(text),
+    )
+    if not body:
+        logger.debug("no article text: %s", url)
+        article.problem = "no article text"
+    return article
+
+
+def _normal_or_raw(url: str) -> str:
+    """The fetched URL in normal form, or as given when it is not an http(s) URL."""
+    try:
+        return normalize_url(url) or str(url)
+    except Exception:  # noqa: BLE001
+        return str(url)
+
+
+# ------------------------------------------------------------------ bytes -> text -> tree
+
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"\x00\x00\x01\x00",
+    b"OggS",
+    b"ID3",
+    b"BM",
+    b"\x7fELF",
+    b"%!PS",
+    b"{\\rtf",
+)
+_NON_HTML_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/json",
+                   "application/zip", "application/octet-stream", "text/plain", "text/css",
+                   "application/javascript", "text/javascript")  # fmt: skip
+_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|title|meta|p|div|article)[\s>/]", re.I)
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    """Case-insensitive header lookup, since servers and clients disagree on case."""
+    for key, value in headers.items():
+        if str(key).lower() == name:
+            return str(value)
+    return ""
+
+
+def _not_html(data: bytes, headers: dict[str, str]) -> bool:
+    """Whether the bytes are certainly not a web page (empty, binary, JSON, declared non-HTML)."""
+    ctype = _header(headers, "content-type").lower()
+    if ctype.startswith(_NON_HTML_TYPES):
+        return True
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n\x0c")
+    if not head or head.startswith(_BINARY_MAGIC) or head[:1] in (b"{", b"["):
+        return True
+    if head.count(b"\x00") > len(head) // 10 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.count(b"\x00") > len(head) // 3  # UTF-16 pages have NULs too; junk has many
+    return _HTML_TAG.search(data[:65536]) is None
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:-]+)", re.I)
+_LATIN = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "cp1252", "windows-1252", "ascii",
+          "us-ascii", "iso-8859-15", "cp819", "l1"}  # fmt: skip
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def decode_html(data: bytes, content_type: str = "") -> str | None:
+    """Bytes to text: BOM, header charset, meta charset, then detection; never mojibake by choice.
+
+    A declared Latin-1/windows-1252 charset on bytes that are valid multi-byte UTF-8 is a wrong
+    declaration (a common CMS bug), so UTF-8 wins there. ISO-8859-1 is read as windows-1252,
+    as browsers do.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, "replace")
+    declared = [m.group(1) for m in [_HEADER_CHARSET.search(content_type or "")] if m]
+    declared += [
+        m.group(1).decode("ascii", "ignore") for m in [_META_CHARSET.search(data[:8192])] if m
+    ]
+    utf8 = _strict(data, "utf-8")
+    for name in declared:
+        codec = _codec(name)
+        if codec is None:
+            continue
+        if codec == "utf-8":
+            return utf8 if utf8 is not None else data.decode("utf-8", "replace")
+        if codec == "cp1252" and utf8 is not None:
+            return utf8
+        decoded = _strict(data, codec)
+        if decoded is not None:
+            return decoded
+    if utf8 is not None:
+        return utf8
+    return _detect(data)
+
+
+def _codec(name: str) -> str | None:
+    """A Python codec for a declared charset name, or None when Python does not know it."""
+    import codecs
+
+    name = name.strip().lower()
+    if name in _LATIN:
+        return "cp1252"
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return "utf-8" if codec in ("utf-8", "utf-16", "utf-16-le", "utf-16-be") else codec
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    """Decode or None, so a failed guess falls through to the next one."""
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _detect(data: bytes) -> str:
+    """Statistical detection on a sample, then lossy windows-1252 so there is always a result."""
+    try:
+        from charset_normalizer import from_bytes
+
+        sample = data if len(data) <= 20000 else data[:10000] + data[-10000:]
+        best = from_bytes(sample).best()
+        if best is not None and best.encoding:
+            decoded = _strict(data, best.encoding)
+            if decoded is not None:
+                return decoded
+    except Exception as err:  # noqa: BLE001
+        logger.debug("charset detection failed: %r", err)
+    return data.decode("cp1252", "replace")
+
+
+def _load_tree(text: str) -> HtmlElement | None:
+    """Parse once, with trafilatura's own loader so its extraction sees the tree it expects."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(text)
+    if tree is None or not isinstance(tree, HtmlElement):
+        return None
+    return tree
+
+
+_AMP_HTML = re.compile(r"<html\b[^>]*?\s(?:amp|\u26a1)(?:[\s=/>])", re.I)
+
+
+def is_amp_page(text: str) -> bool:
+    """AMP pages mark the root element with ``amp`` or the lightning bolt."""
+    start = text.lower().find("<html")
+    return start >= 0 and bool(_AMP_HTML.match(text, start))
+
+
+def _trafilatura(tree: HtmlElement, url: str) -> dict[str, Any]:
+    """Body and fallback metadata from trafilatura; it copies the tree, so ours stays intact."""
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            tree, url=url or None, with_metadata=True, include_comments=False
+        )
+    except Exception as err:  # noqa: BLE001
+        logger.debug("trafilatura failed on %s: %r", url, err)
+        return {}
+    if doc is None:
+        return {}
+    return doc if isinstance(doc, dict) else doc.as_dict()
+
+
+# ------------------------------------------------------------------ structured metadata
+
+
+def _collapse(text: Any) -> str:
+    """One line of text with single spaces, NFC, since pages pad everything with whitespace."""
+    return " ".join(unicodedata.normalize("NFC", str(text or "")).split())
+
+
+def page_meta(tree: HtmlElement) -> dict[str, str]:
+    """First non-empty value of each meta name/property/itemprop, plus canonical and title."""
+    meta: dict[str, str] = {}
+    for el in tree.iterfind(".//meta"):
+        content = el.get("content")
+        if content is None:
+            content = el.get("datetime") or el.get("value")
+        content = _collapse(content)
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = (el.get(attr) or "").strip().lower()
+            if key and key not in meta:
+                meta[key] = content
+    for el in tree.iterfind(".//link"):
+        rel = (el.get("rel") or "").lower().split()
+        if "canonical" in rel and el.get("href") and "link:canonical" not in meta:
+            meta["link:canonical"] = el.get("href").strip()
+    return meta
+
+
+_ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenews",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "askpublicnewsarticle",
+    "blogposting",
+    "liveblogposting",
+    "socialmediaposting",
+    "report",
+    "techarticle",
+    "scholarlyarticle",
+    "webpage",
+    "itempage",
+}
+
+
+def _types(node: dict) -> list[str]:
+    """The lower-cased @type names of a JSON-LD node (a string or a list)."""
+    value = node.get("@type")
+    values = value if isinstance(value, list) else [value]
+    return [str(v).rsplit("/", 1)[-1].lower() for v in values if v]
+
+
+def _walk_jsonld(value: Any, depth: int = 0):
+    """Every dict in a JSON-LD document: top-level lists, @graph and nested mainEntity alike."""
+    if depth > 6:
+        return
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk_jsonld(item, depth + 1)
+    elif isinstance(value, dict):
+        yield value
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+            if isinstance(value.get(key), list | dict):
+                yield from _walk_jsonld(value[key], depth + 1)
+
+
+def jsonld_article(tree: HtmlElement) -> dict[str, Any]:
+    """The page's JSON-LD article node (news types before WebPage), flattened to what we use."""
+    best: tuple[int, dict] | None = None
+    for script in tree.iterfind(".//script"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            try:  # a common CMS slip: raw newlines/tabs or a trailing ';'
+                data = json.loads(re.sub(r"[\r\n\t]+", " ", raw).rstrip(";"), strict=False)
+            except ValueError:
+                continue
+        for node in _walk_jsonld(data):
+            types = _types(node)
+            if not any(t in _ARTICLE_TYPES for t in types):
+                continue
+            rank = 1 if all(t in ("webpage", "itempage") for t in types) else 0
+            if best is None or rank < best[0]:
+                best = (rank, node)
+    if best is None:
+        return {}
+    node = best[1]
+    publisher = node.get("publisher")
+    if isinstance(publisher, list) and publisher:
+        publisher = publisher[0]
+    return {
+        "headline": node.get("headline") or (node.get("name") if best[0] == 0 else None),
+        "published": node.get("datePublished") or node.get("dateCreated"),
+        "author": node.get("author") or node.get("creator"),
+        "publisher_name": publisher.get("name") if isinstance(publisher, dict) else None,
+        "webpage": best[0] == 1,
+    }
+
+
+def _str(value: Any) -> str | None:
+    """A JSON value as a clean string, or None for anything that is not text."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    if not isinstance(value, str):
+        return None
+    return _collapse(_unescape(value)) or None
+
+
+def _unescape(text: str) -> str:
+    """HTML entities left inside JSON-LD strings (``&amp;``, ``&#8217;``) decoded."""
+    if "&" not in text:
+        return text
+    import html
+
+    return html.unescape(text)
+
+
+# ------------------------------------------------------------------ canonical URL
+
+
+def canonical_url(meta: dict[str, str], url: str) -> str | None:
+    """rel=canonical, else og:url, made absolute; only when it stays on the fetched site."""
+    for key in ("link:canonical", "og:url"):
+        href = meta.get(key)
+        if not href:
+            continue
+        try:
+            absolute = urljoin(url, href.strip())
+        except ValueError:
+            continue
+        if same_site(absolute, url):
+            normal = normalize_url(absolute)
+            if normal:
+                return normal
+    return None
+
+
+# ------------------------------------------------------------------ title
+
+_SEPARATORS = re.compile(r"\s+(?:[-|\u2013\u2014\u00b7\u2022:]|::)\s+")
+
+
+def _site_words(site_name: str | None, url: str) -> set[str]:
+    """Compact forms of the site's name and host, to recognise a title suffix naming the site."""
+    names = set()
+    if site_name:
+        names.add(_compact(site_name))
+    host = host_of(url)
+    if host.startswith("www."):
+        host = host[4:]
+    if host:
+        names.add(_compact(host))
+        names.add(_compact(host.split(".")[0]))
+        labels = host.split(".")
+        if len(labels) >= 2:
+            names.add(_compact(labels[-2]))
+    names.discard("")
+    return names
+
+
+def _compact(text: str) -> str:
+    """Case-folded alphanumerics only, so "Tribunnews.com" and "TRIBUNNEWS" compare equal."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _is_site_segment(segment: str, sites: set[str], loose: bool) -> bool:
+    """Whether a title segment is an outlet name rather than part of the headline."""
+    compact = _compact(segment)
+    if not compact:
+        return True
+    if any(compact == s or (len(s) >= 4 and s in compact) for s in sites):
+        return True
+    if re.search(r"\w\.(?:com|net|org|co|id|de|uk|fr|it|es|at|ch|info|news|tv)\b", segment, re.I):
+        return True
+    return loose and len(segment.split()) <= 3 and len(segment) <= 30
+
+
+def strip_site_suffix(title: str, site_name: str | None, url: str, loose: bool = False) -> str:
+    """Drop trailing " - Outlet" / " | Outlet" segments (and a leading "Outlet | ") from a title."""
+    sites = _site_words(site_name, url)
+    for _ in range(2):
+        parts = _SEPARATORS.split(title)
+        if len(parts) < 2:
+            break
+        seps = _SEPARATORS.findall(title)
+        last = parts[-1]
+        head = title[: len(title) - len(last) - len(seps[-1])]
+        if len(head.split()) >= 2 and _is_site_segment(last, sites, loose and ":" not in seps[-1]):
+            title = head.strip()
+            continue
+        first = parts[0]
+        tail = title[len(first) + len(seps[0]) :]
+        if "|" in seps[0] and len(tail.split()) >= 2 and _is_site_segment(first, sites, False):
+            title = tail.strip()
+            continue
+        break
+    return title
+
+
+def choose_title(
+    ld: dict[str, Any],
+    meta: dict[str, str],
+    tree: HtmlElement,
+    traf_title: str | None,
+    site_name: str | None,
+    url: str,
+) -> str | None:
+    """JSON-LD headline, og:title, <h1>, <title>, trafilatura; outlet-name suffixes removed."""
+    candidates: list[tuple[str | None, bool]] = [
+        (_str(ld.get("headline")), False),
+        (meta.get("og:title") or meta.get("twitter:title"), True),
+        (_first_text(tree, ".//h1"), False),
+        (_first_text(tree, ".//title"), True),
+        (traf_title, True),
+    ]
+    for value, loose in candidates:
+        value = _collapse(_unescape(value or ""))
+        if len(value) >= 3:
+            return strip_site_suffix(value, site_name, url, loose) or value
+    return None
+
+
+def _first_text(tree: HtmlElement, path: str) -> str | None:
+    """Text of the first element on a path that has any."""
+    for el in tree.iterfind(path):
+        text = _collapse(el.text_content())
+        if text:
+            return text
+    return None
+
+
+# ------------------------------------------------------------------ body
+
+_BOILERPLATE_LINE = re.compile(
+    r"^\W*(?:(?:baca|simak|lihat)\s+(?:juga|selengkapnya)\b|(?:artikel|berita)\s+terkait\s*:"
+    r"|(?:read\s+(?:also|more)|related(?:\s+(?:posts?|stories|articles?|coverage))?)\s*:"
+    r"|read\s+more\W*$|(?:copyright|\u00a9)\W.{0,160}$)",
+    re.I,
+)
+_SOURCE_LINE = re.compile(r"^\W{0,3}sumber\s*:\s*(.{2,80}?)\s*\W{0,3}$", re.I)
+
+
+def extract_source(lines: list[str]) -> tuple[list[str], str | None]:
+    """A syndication line "Sumber: X" (near the end) becomes the source field, not body text."""
+    source = None
+    kept = []
+    for i, line in enumerate(lines):
+        match = _SOURCE_LINE.match(line.strip())
+        if match and source is None and i >= len(lines) // 2:
+            source = match.group(1).strip()
+            continue
+        kept.append(line)
+    return kept, source
+
+
+def clean_body(lines: list[str], title: str | None) -> str:
+    """Paragraphs separated by a blank line, without "Baca juga" lines or a repeated title."""
+    paras = [_collapse(line) for line in lines]
+    paras = [p for p in paras if p and not _BOILERPLATE_LINE.match(p)]
+    if paras and title and _compact(paras[0]) == _compact(title):
+        paras = paras[1:]
+    return "\n\n".join(paras)
+
+
+def is_link_list(body: str, tree: HtmlElement) -> bool:
+    """Whether the "body" is only link texts (an index page), which is no article at all."""
+    paras = body.split("\n\n")
+    if any(len(p) > 200 for p in paras):
+        return False
+    anchors = {_collapse(a.text_content()) for a in tree.iter("a")}
+    linked = sum(len(p) for p in paras if p in anchors)
+    return linked >= 0.8 * sum(len(p) for p in paras)
+
+
+# ------------------------------------------------------------------ authors
+
+_BYLINE_LABEL = re.compile(
+    r"^\W{0,3}(?:penulis|reporter|wartawan|laporan\s+wartawan[^:]*|kontributor|written\s+by|"
+    r"author)\s*:\s*(.{2,120}?)\s*$",
+    re.I,
+)
+_BYLINE_PAREN = re.compile(
+    r"^\(\s*[\w.-]+\.(?:com|co\.id|id|net)\s*/\s*([^()]{2,80}?)\s*\)\s*$", re.I
+)
+_NAME = r"[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3}"
+_BY_LINE = re.compile(rf"^(?:By|BY|Oleh|OLEH)\s+({_NAME}(?:\s*(?:,|&|and|dan)\s+{_NAME})*)$")
+
+
+def extract_bylines(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Names from byline lines ("Penulis: X", "(Tribunnews.com / X)", "By X"), lines removed."""
+    names: list[str] = []
+    kept: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        match = (
+            _BYLINE_LABEL.match(stripped)
+            or _BYLINE_PAREN.match(stripped)
+            or _BY_LINE.match(stripped)
+        )
+        if match:
+            names.extend(split_names(match.group(1)))
+            continue
+        kept.append(line)
+    return names, kept
+
+
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|\||&|\s(?:and|dan|und)\s)\s*")
+# "Oleh" only with a colon: bare, it is also a first name (Oleh Sample).
+_NAME_PREFIX = re.compile(
+    r"^(?:(?:by|von|par|por)\s+|(?:oleh|penulis|reporter|author)\s*:\s*)", re.I
+)
+
+
+def split_names(text: str) -> list[str]:
+    """ "A and B", "A, B", "A dan B" into names, prefixes and e-mail addresses dropped."""
+    text = _collapse(text)
+    text = re.sub(r"\S+@\S+|\([^()]*\)?", "", text)
+    text = _NAME_PREFIX.sub("", text)
+    names = []
+    for part in _NAME_SPLIT.split(text):
+        part = part.strip(" .-\u2013\u2014()[]")
+        if part and not _is_url(part) and any(ch.isalpha() for ch in part) and len(part) <= 80:
+            names.append(part)
+    return names
+
+
+def _is_url(text: str) -> bool:
+    """Author fields often hold a profile URL instead of a name."""
+    return bool(re.match(r"^(?:https?:|www\.|/)", text.strip(), re.I))
+
+
+def _ld_author_names(value: Any, depth: int = 0) -> list[str]:
+    """Names from a JSON-LD author: a Person, a list of them, or a bare string."""
+    if depth > 3 or value is None:
+        return []
+    if isinstance(value, list):
+        return [n for item in value for n in _ld_author_names(item, depth + 1)]
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, list | dict):
+            return _ld_author_names(name, depth + 1)
+        return split_names(_unescape(str(name))) if name else []
+    if isinstance(value, str):
+        return split_names(_unescape(value))
+    return []
+
+
+def _dedupe(names: list[str], site_name: str | None) -> list[str]:
+    """Case-insensitive de-duplication in first-seen order, the outlet's own name left out."""
+    seen = set()
+    out = []
+    for name in names:
+        key = _compact(name)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
+
+
+_AUTHOR_META_KEYS = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
+
+
+def choose_authors(
+    ld: dict[str, Any],
+    meta: dict[str, str],
+    traf_author: str | None,
+    byline: list[str],
+    site_name: str | None,
+) -> list[str]:
+    """JSON-LD author, meta author tags, trafilatura's byline guess, then bylines in the text."""
+    meta_names = [
+        name
+        for key in _AUTHOR_META_KEYS
+        for name in ([] if _is_url(meta.get(key, "")) else split_names(meta.get(key, "")))
+    ]
+    sources = [
+        _ld_author_names(ld.get("author")),
+        meta_names,
+        split_names((traf_author or "").replace(";", ",")),
+        byline,
+    ]  # fmt: skip
+    for names in sources:
+        names = _dedupe(names, site_name)
+        if names:
+            return names
+    return []
+
+
+# ------------------------------------------------------------------ publication date
+
+_DATE_META_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "published_time",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "cxenseparse:recs:publishtime",
+    "content_publication_date",
+    "date",
+)
+_ISO = re.compile(
+    r"^\s*(\d{4})-?(\d{2})-?(\d{2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*"
+    r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
+)
+_SLASH = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b")
+_MONTHS = {
+    "januari": 1, "january": 1, "jan": 1, "januar": 1, "jänner": 1,
+    "februari": 2, "february": 2, "feb": 2, "februar": 2, "pebruari": 2,
+    "maret": 3, "march": 3, "mar": 3, "märz": 3, "mrt": 3,
+    "april": 4, "apr": 4,
+    "mei": 5, "may": 5, "mai": 5,
+    "juni": 6, "june": 6, "jun": 6,
+    "juli": 7, "july": 7, "jul": 7,
+    "agustus": 8, "august": 8, "aug": 8, "agu": 8, "agt": 8, "agus": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "october": 10, "oct": 10, "okt": 10,
+    "november": 11, "nov": 11, "nopember": 11,
+    "desember": 12, "december": 12, "dec": 12, "des": 12, "dezember": 12,
+}  # fmt: skip
+_ZONES = {"wib": 7, "wita": 8, "wit": 9, "utc": 0, "gmt": 0, "z": 0}
+_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_TEXT_DATE = re.compile(
+    rf"\b(\d{{1,2}})\.?\s+({_MONTH_ALT})\.?,?\s+(\d{{4}})"
+    r"(?:[,\s|]+(?:pukul\s+|jam\s+|at\s+|um\s+)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?"
+    r"\s*(WIB|WITA|WIT|UTC|GMT|[+-]\d{2}:?\d{2})?)?",
+    re.I,
+)
+_TEXT_DATE_US = re.compile(
+    rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})"
+    r"(?:[,\s|]+(?:at\s+)?(\d{1,2})[:.](\d{2})\s*([ap]\.?m\.?)?\s*(UTC|GMT|[+-]\d{2}:?\d{2})?)?",
+    re.I,
+)
+
+
+def _zone(text: str | None) -> timezone | None:
+    """A tzinfo for "Z", "+07:00", "WIB"...; None when the page names no zone."""
+    if not text:
+        return None
+    key = text.strip().lower()
+    if key in _ZONES:
+        return timezone(timedelta(hours=_ZONES[key]))
+    match = re.match(r"^([+-])(\d{2}):?(\d{2})$", key)
+    if not match:
+        return None
+    delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+    return timezone(-delta if match.group(1) == "-" else delta)
+
+
+def _iso(
+    y: int, mo: int, d: int, h=None, mi=None, s=None, tz: timezone | None = None
+) -> str | None:
+    """ISO 8601 with as much precision as the page gave; None for impossible dates."""
+    try:
+        day = date(int(y), int(mo), int(d))
+        if not 1990 <= day.year <= datetime.now().year + 1:
+            return None
+        if h is None:
+            return day.isoformat()
+        stamp = datetime(day.year, day.month, day.day, int(h), int(mi), int(s or 0), tzinfo=tz)
+        return stamp.isoformat()
+    except (ValueError, TypeError):
+        return None
+
+
+def parse_date(value: Any) -> str | None:
+    """A machine or human date string (ISO, Y/M/D, "9 September 2025 13:45 WIB") as ISO 8601."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    match = _ISO.match(value)
+    if match:
+        y, mo, d, h, mi, s, z = match.groups()
+        return _iso(y, mo, d, h, mi, s, _zone(z))
+    match = _SLASH.match(value)
+    if match:
+        return _iso(*match.groups())
+    return parse_text_date(value)
+
+
+def parse_text_date(text: str) -> str | None:
+    """The first human-written date in a text, Indonesian, English or German month names."""
+    match = _TEXT_DATE.search(text)
+    if match:
+        d, mon, y, h, mi, s, z = match.groups()
+        return _iso(y, _MONTHS[mon.lower()], d, h, mi, s, _zone(z))
+    match = _TEXT_DATE_US.search(text)
+    if match:
+        mon, d, y, h, mi, ampm, z = match.groups()
+        if h is not None and ampm:
+            h = int(h) % 12 + (12 if ampm.lower().startswith("p") else 0)
+        return _iso(y, _MONTHS[mon.lower()], d, h, mi, None, _zone(z))
+    return None
+
+
+_DATE_NODES = (
+    ".//*[@itemprop='datePublished']",
+    ".//article//time[@datetime]",
+    ".//time[@pubdate]",
+)
+_DATE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:date|time|tanggal|publish|published|pubdate|posted)", re.I
+)
+
+
+def _date_in_markup(tree: HtmlElement) -> str | None:
+    """Dates the markup marks as the publication time (itemprop, <time> in the article)."""
+    for path in _DATE_NODES:
+        for el in tree.iterfind(path) if "[" not in path else tree.xpath(path):
+            value = parse_date(el.get("datetime") or el.get("content") or el.text_content())
+            if value:
+                return value
+    return None
+
+
+def _date_in_text(tree: HtmlElement) -> str | None:
+    """A written date with a time ("Selasa, 9 September 2025 13:45 WIB") in a date-ish element."""
+    checked = 0
+    for el in tree.iter("div", "span", "p", "time", "small", "li"):
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.tag != "time" and not _DATE_CLASS.search(marks):
+            continue
+        checked += 1
+        if checked > 40:
+            break
+        text = _collapse(el.text_content())
+        if len(text) > 120:
+            continue
+        value = parse_text_date(text)
+        if value and "T" in value:
+            return value
+    return None
+
+
+def choose_published(
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, traf_date: str | None
+) -> str | None:
+    """JSON-LD, meta tags, marked-up dates, written dates with time, then htmldate's day."""
+    value = parse_date(_str(ld.get("published")))
+    if value:
+        return value
+    for key in _DATE_META_KEYS:
+        value = parse_date(meta.get(key))
+        if value:
+            return value
+    value = _date_in_markup(tree)
+    if value:
+        return value
+    day = parse_date(traf_date) if traf_date else None
+    written = _date_in_text(tree)
+    if written and (day is None or written[:10] == day):
+        return written
+    return day or written

@@ -1,0 +1,94 @@
+"""Storage: each story once by canonical URL, link variants remembered, feed state kept."""
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+
+from storage.store import FeedPoll, NewStory, Store
+
+
+def story(url="https://a.example/news/1", **kw):
+    fields = dict(
+        url=url,
+        title="Judul",
+        body="Paragraf satu.\n\nParagraf dua.",
+        published="2025-09-09T13:45:00+07:00",
+        authors=["Namira"],
+        feed="antara",
+    )
+    fields.update(kw)
+    return NewStory(**fields)
+
+
+def test_schema_migrates_once_and_uses_wal(tmp_path):
+    path = tmp_path / "sub" / "n.db"
+    Store(path).close()
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        names = set(store.db.table_names())
+        assert {"stories", "links", "feeds", "alerts", "runs", "stories_fts"} <= names
+
+
+def test_story_stored_once_and_variants_recorded(tmp_path):
+    with Store(tmp_path / "n.db") as store:
+        sid, created = store.add_story(story(links=["https://a.example/amp/1"]))
+        assert created
+        again, created = store.add_story(
+            story(title="Changed", body="", feed="other", links=["https://a.example/news/1?x=1"])
+        )
+        assert (again, created) == (sid, False)
+        row = store.story(sid)
+        assert row["title"] == "Judul" and row["feed"] == "antara"  # never overwritten
+        assert json.loads(row["authors"]) == ["Namira"]
+        for link in (
+            "https://a.example/news/1",
+            "https://a.example/amp/1",
+            "https://a.example/news/1?x=1",
+        ):
+            assert store.story_for_link(link) == sid
+        assert store.story_for_link("https://a.example/news/2") is None
+        assert store.count("stories") == 1
+
+
+def test_fts_index_follows_stories(tmp_path):
+    with Store(tmp_path / "n.db") as store:
+        store.add_story(story(title="Korea Utara uji rudal", body="Pyongyang meluncurkan"))
+        hits = store.db.execute(
+            "SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?", ['"korea utara"']
+        ).fetchall()
+        assert len(hits) == 1
+
+
+def test_first_seen_uses_the_clock(tmp_path):
+    moment = datetime(2025, 9, 9, 6, 45, tzinfo=UTC)
+    with Store(tmp_path / "n.db", clock=lambda: moment) as store:
+        sid, _ = store.add_story(story())
+        assert store.story(sid)["first_seen"] == "2025-09-09T06:45:00+00:00"
+
+
+def test_feed_polls_keep_validators_and_count_errors(tmp_path):
+    with Store(tmp_path / "n.db") as store:
+        store.record_polls([FeedPoll("f", "https://a/rss", "ok", 200, etag='"1"', body_hash="h")])
+        state = store.feed_state("f")
+        assert state["etag"] == '"1"' and state["first_polled"] and state["errors"] == 0
+        store.record_polls([FeedPoll("f", "https://a/rss", "not_modified", 304)])
+        assert store.feed_state("f")["etag"] == '"1"'
+        store.record_polls([FeedPoll("f", "https://a/rss", "error", 500, "HTTP 500")])
+        store.record_polls([FeedPoll("f", "https://a/rss", "error", 500, "HTTP 500")])
+        state = store.feed_state("f")
+        assert state["errors"] == 2 and state["etag"] == '"1"' and state["last_error"] == "HTTP 500"
+        store.count_feed_stories("f", 3)
+        assert store.feed_state("f")["stories"] == 3
+
+
+def test_reader_does_not_block_a_writer(tmp_path):
+    path = tmp_path / "n.db"
+    with Store(path) as store:
+        store.add_story(story())
+        reader = sqlite3.connect(path)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM stories").fetchone()
+        store.add_story(story(url="https://a.example/news/2"))  # WAL: no "database is locked"
+        reader.rollback()
+        reader.close()
+        assert store.count("stories") == 2
