@@ -534,13 +534,16 @@ def clean_body(lines: list[str], title: str | None) -> str:
 
 
 def is_link_list(body: str, tree: HtmlElement) -> bool:
-    """Whether the "body" is only link texts (an index page), which is no article at all."""
+    """Whether the "body" is only link texts (an index page or a menu), which is no article."""
     paras = body.split("\n\n")
     if any(len(p) > 200 for p in paras):
         return False
-    anchors = {_collapse(a.text_content()) for a in tree.iter("a")}
-    linked = sum(len(p) for p in paras if p in anchors)
-    return linked >= 0.8 * sum(len(p) for p in paras)
+    words = _WORD.findall(body)
+    linked = {w for a in tree.iter("a") for w in _WORD.findall(a.text_content())}
+    return sum(w in linked for w in words) >= 0.8 * len(words)
+
+
+_WORD = re.compile(r"\w+")
 
 
 # ------------------------------------------------------------------ authors

@@ -14,9 +14,14 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from storage.store import FeedPoll, NewStory, Store
 
@@ -43,13 +48,15 @@ def failure_reason(failure, timeout: float | None = None) -> str:
         return f"HTTP {exc.response.status}"
     if isinstance(exc, UnsafeRequest):
         return f"refused: {exc}"
-    if isinstance(exc, TimeoutError | TCPTimedOutError):
+    if isinstance(exc, DownloadTimeoutError):
         return f"timed out after {timeout:g}s" if timeout else "timed out"
-    if isinstance(exc, CancelledError):
-        return "cancelled (larger than crawl.max_page_bytes, or timed out)"
-    if isinstance(exc, DNSLookupError):
+    if isinstance(exc, DownloadCancelledError):
+        return f"too large: {exc}"
+    if isinstance(exc, CannotResolveHostError):
         return "DNS lookup failed"
-    if isinstance(exc, scrapy.exceptions.IgnoreRequest):
+    if isinstance(exc, DownloadConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, IgnoreRequest):
         return str(exc) or "ignored (robots.txt or too many redirects)"
     return f"{type(exc).__name__}: {exc}".strip()
 
@@ -166,6 +173,9 @@ class NewsSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             priority=ARTICLE_PRIORITY,
+            # We never ask for a link twice ourselves; unfiltered, a redirect loop ends at
+            # REDIRECT_MAX_TIMES with an error instead of being dropped without a word.
+            dont_filter=True,
             meta={"newswatch_kind": "article"},
             cb_kwargs={"entry": entry, "feed": feed, "backfill": backfill, "links": links},
         )

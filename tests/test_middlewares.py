@@ -48,6 +48,13 @@ def test_gate_refuses_schemes_and_private_hosts():
         run(gate.process_request(Request("http://[::1]/x")))
     with pytest.raises(UnsafeRequest, match="private"):
         run(gate.process_request(Request("http://localhost/x")))
+    # Literal addresses are refused before any connection is tried.
+    for url in ("http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data", "http://0.0.0.0/"):
+        with pytest.raises(UnsafeRequest, match="private"):
+            run(gate.process_request(Request(url)))
+    for url in ("file:///etc/passwd", "ftp://a.example/x", "data:text/html,hi"):
+        with pytest.raises(UnsafeRequest, match="scheme"):
+            run(gate.process_request(Request(url)))
 
 
 def test_gate_allows_private_when_configured():

@@ -1,0 +1,215 @@
+"""``newswatch crawl`` end to end, against pages and feeds served on loopback by the test."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from conftest import rss, run_newswatch, write_config
+
+ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><title>{title} - Outlet</title>
+<link rel="canonical" href="{path}"></head><body><nav>Home | World | Sport</nav>
+<article><h1>{title}</h1>{paragraphs}</article><footer>Copyright Outlet</footer></body></html>"""
+
+
+def page(title: str, path: str, words: str = "officials said on Tuesday") -> str:
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of the story: {words}, and the report added more detail "
+        f"about what happened next in the region.</p>"
+        for i in range(5)
+    )
+    return ARTICLE.format(title=title, path=path, paragraphs=paragraphs)
+
+
+def stories(db_path) -> dict[str, sqlite3.Row]:
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    rows = {row["url"]: row for row in conn.execute("SELECT * FROM stories")}
+    conn.close()
+    return rows
+
+
+def article_hits(server) -> list[str]:
+    return [p for p in server.requests if p.startswith(("/news/", "/amp/", "/bad/"))]
+
+
+@pytest.fixture
+def outlet(server):
+    """Two outlets' worth of feeds: Indonesian and English, with every kind of bad page."""
+    server.add_fixture("/news/korut-rudal.html", "pages/tribun_korut.html")
+    server.add_fixture("/news/ukraine-drone.html", "pages/english_jsonld.html")
+    server.add_fixture("/amp/ukraine-drone.html", "pages/english_jsonld_amp.html")
+    server.add("/bad/500.html", "oops", status=500)
+    server.add("/bad/slow.html", page("Slow", "/bad/slow.html"), delay=4)
+    server.add("/bad/loop.html", "", status=302, headers={"Location": "/bad/loop.html"})
+    server.add("/bad/big.html", page("Big", "/bad/big.html") + "<!--" + "x" * 300_000 + "-->")
+    server.add("/bad/doc.pdf", b"%PDF-1.4 binary", content_type="application/pdf")
+    server.add(
+        "/bad/empty.html",
+        '<html><body><nav><a href="/">Home</a> | <a href="/w">World</a></nav></body></html>',
+    )
+    tribun = [
+        {"title": "Korut uji rudal", "link": server.url("/news/korut-rudal.html?utm_source=rss")},
+        {"title": "Hilang", "link": server.url("/bad/404.html"), "description": "Ringkasan 404"},
+        {"title": "Galat", "link": server.url("/bad/500.html"), "description": "<b>Ringkasan</b>"},
+        {"title": "Lambat", "link": server.url("/bad/slow.html")},
+        {"title": "Putar", "link": server.url("/bad/loop.html")},
+        {"title": "Besar", "link": server.url("/bad/big.html")},
+        {"title": "Dokumen", "link": server.url("/bad/doc.pdf")},
+        {"title": "Kosong", "link": server.url("/bad/empty.html")},
+    ]
+    world = [
+        {"title": "Drones", "link": server.url("/news/ukraine-drone.html#top")},
+        {"title": "Drones (AMP)", "link": server.url("/amp/ukraine-drone.html")},
+        {"title": "Korut", "link": server.url("/news/korut-rudal.html?fbclid=abc")},
+    ]
+    server.add("/tribun.xml", rss(tribun), content_type="application/rss+xml", conditional=True)
+    server.add("/world.xml", rss(world), content_type="application/rss+xml", conditional=True)
+    server.add("/broken.xml", "<html>this is no feed</html>", content_type="text/html")
+    server.items = tribun
+    return server
+
+
+def crawl_config(tmp_path, server, **sections):
+    feeds = [
+        ("tribun", server.url("/tribun.xml")),
+        ("world", server.url("/world.xml")),
+        ("broken", server.url("/broken.xml")),
+        ("missing", server.url("/missing.xml")),
+    ]
+    sections.setdefault("crawl", {}).update(timeout=2, max_page_bytes=200_000)
+    return write_config(tmp_path, feeds, **sections)
+
+
+def test_crawl_stores_each_story_once_and_survives_bad_input(tmp_path, outlet):
+    config = crawl_config(tmp_path, outlet)
+    result = run_newswatch("crawl", "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    base = outlet.base
+    rows = stories(tmp_path / "newswatch.db")
+
+    korut = rows[f"{base}/news/korut-rudal.html"]
+    assert korut["title"] == "Korea Utara Kembali Uji Coba Rudal Balistik di Lepas Pantai Timur"
+    assert korut["published"] == "2025-09-09T13:45:00+07:00"
+    assert json.loads(korut["authors"]) == ["Namira"]
+    assert korut["feed"] in ("tribun", "world")  # both list it; the first answer wins
+    assert korut["extraction"] == "page"
+    assert "Baca juga" not in korut["body"] and "\n\n" in korut["body"]
+
+    drone = rows[f"{base}/news/ukraine-drone.html"]  # the AMP link is the same story
+    assert drone["extraction"] == "page"
+    assert drone["published"] == "2025-03-14T06:20:00+02:00"
+
+    # Pages that failed are kept from their feed entries, and marked so.
+    for path, title in [
+        ("/bad/404.html", "Hilang"),
+        ("/bad/500.html", "Galat"),
+        ("/bad/slow.html", "Lambat"),
+        ("/bad/loop.html", "Putar"),
+        ("/bad/big.html", "Besar"),
+        ("/bad/doc.pdf", "Dokumen"),
+        ("/bad/empty.html", "Kosong"),
+    ]:
+        row = rows[base + path]
+        assert (row["title"], row["extraction"]) == (title, "feed"), path
+    assert rows[f"{base}/bad/500.html"]["body"] == "Ringkasan"
+    assert len(rows) == 9
+
+    # Every failure is reported once, with its feed, URL and reason.
+    err = result.stderr
+    for needle in [
+        "feed=broken",
+        "feed=missing",
+        "bad/404.html reason=HTTP 404",
+        "bad/500.html reason=HTTP 500",
+        "bad/slow.html reason=timed out",
+        "bad/big.html reason=",
+        "bad/doc.pdf reason=not HTML",
+        "bad/empty.html reason=no article text",
+        "bad/loop.html reason=",
+    ]:
+        assert err.count(needle) == 1, (needle, err)
+    assert "Traceback" not in err
+    summary = result.stdout.strip().splitlines()[-1]
+    assert "2 failed" in summary and "new stories:" in summary
+
+
+def test_recrawl_fetches_no_known_story_and_new_items_only(tmp_path, outlet):
+    config = crawl_config(tmp_path, outlet)
+    assert run_newswatch("crawl", "-c", str(config)).returncode == 0
+    before = stories(tmp_path / "newswatch.db")
+    fetched = len(article_hits(outlet))
+
+    again = run_newswatch("crawl", "-c", str(config))
+    assert again.returncode == 0
+    assert len(article_hits(outlet)) == fetched  # not one article request
+    assert "(2 unchanged)" in again.stdout  # both good feeds answered 304
+    assert stories(tmp_path / "newswatch.db").keys() == before.keys()
+
+    outlet.add("/news/baru.html", page("Berita baru", "/news/baru.html"))
+    items = [
+        {"title": "Baru", "link": outlet.url("/news/baru.html?utm_medium=feed")},
+        *outlet.items,
+    ]
+    outlet.add("/tribun.xml", rss(items), content_type="application/rss+xml", conditional=True)
+    third = run_newswatch("crawl", "-c", str(config))
+    assert third.returncode == 0
+    assert article_hits(outlet)[fetched:] == ["/news/baru.html"]
+    after = stories(tmp_path / "newswatch.db")
+    assert set(after) - set(before) == {outlet.url("/news/baru.html")}
+    for url, row in before.items():  # nothing stored before was changed
+        assert tuple(after[url]) == tuple(row)
+
+
+def test_private_addresses_refused_unless_allowed(tmp_path, server):
+    server.add("/feed.xml", rss([{"title": "x", "link": server.url("/news/x.html")}]))
+    feeds = [
+        ("loopback", server.url("/feed.xml")),
+        ("by-name", f"http://localhost:{server.port}/feed.xml"),
+    ]
+    config = write_config(tmp_path, feeds, crawl={"allow_private_addresses": False})
+    result = run_newswatch("crawl", "-c", str(config))
+    assert result.returncode == 0
+    assert server.requests == []  # not even robots.txt
+    assert result.stderr.count("private or local address") == 2
+    assert "2 failed" in result.stdout
+
+
+def test_feed_option_limits_the_run(tmp_path, outlet):
+    config = crawl_config(tmp_path, outlet)
+    result = run_newswatch("crawl", "-c", str(config), "--feed", "world")
+    assert result.returncode == 0, result.stderr
+    assert outlet.hits("/tribun.xml") == [] and outlet.hits("/world.xml")
+    assert set(stories(tmp_path / "newswatch.db")) == {
+        outlet.url("/news/ukraine-drone.html"),
+        outlet.url("/news/korut-rudal.html"),
+    }
+    unknown = run_newswatch("crawl", "-c", str(config), "--feed", "nope")
+    assert unknown.returncode == 2 and "nope" in unknown.stderr
+
+
+def test_bad_config_exits_2_and_touches_nothing(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "database: news.db\nfeeds:\n  - name: Bad Name\n    url: ftp://x/feed\n"
+        "crawl:\n  timeout: soon\n  colour: blue\n",
+        encoding="utf-8",
+    )
+    result = run_newswatch("crawl", "-c", str(config))
+    assert result.returncode == 2
+    for key in ("feeds[0].name", "feeds[0].url", "crawl.timeout", "crawl.colour"):
+        assert key in result.stderr
+    assert not (tmp_path / "news.db").exists()
+
+
+def test_status_shows_one_row_per_feed(tmp_path, outlet):
+    config = crawl_config(tmp_path, outlet)
+    run_newswatch("crawl", "-c", str(config))
+    result = run_newswatch("status", "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name, outcome in [("tribun", "ok"), ("world", "ok"), ("broken", "error")]:
+        assert any(name in line and outcome in line for line in lines), result.stdout
+    assert any("missing" in line and "HTTP 404" in line for line in lines)
