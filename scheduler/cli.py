@@ -107,5 +107,96 @@ def status(config_path: Path) -> None:
     print_status(config)
 
 
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A --since DURATION (``90m``, ``24h``, ``7d``) in seconds."""
+    if value is None:
+        return None
+    from .config import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+since_option = click.option(
+    "--since", metavar="DURATION", callback=_duration, help="Only the last DURATION (24h, 7d)."
+)
+
+
+@main.command("alerts")
+@config_option
+@since_option
+@click.option("--topic", metavar="NAME", help="Only this topic.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def alerts_command(
+    config_path: Path, since: float | None, topic: str | None, as_json: bool
+) -> None:
+    """Print stored alerts, newest first."""
+    config = load_or_exit(config_path)
+    from .alert_views import print_alerts
+
+    print_alerts(config, since=since, topic=topic, as_json=as_json)
+
+
+@main.command("digest")
+@config_option
+@since_option
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), help="Default: from -o.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: alerts.digest; - for stdout).",
+)
+def digest_command(
+    config_path: Path, since: float | None, fmt: str | None, output: Path | None
+) -> None:
+    """Write a digest of recent alerts grouped by topic (Markdown or HTML)."""
+    config = load_or_exit(config_path)
+    from storage.alerts import open_readonly
+
+    from .digest import render, write_digest
+
+    window = since or config.alerts.digest_window
+    conn = open_readonly(config.database)  # None before the first crawl: an empty digest
+    try:
+        if output is not None and str(output) == "-":
+            text, _ = render(conn, config, window, fmt or "md")
+            click.echo(text, nl=False)
+            return
+        path, count = write_digest(conn, config, output, fmt, window)
+    finally:
+        if conn is not None:
+            conn.close()
+    click.echo(f"digest: {count} alert{'s' if count != 1 else ''} written to {path}")
+
+
+@main.group()
+def topics() -> None:
+    """Work with topic queries."""
+
+
+@topics.command("test")
+@click.argument("query")
+@config_option
+@since_option
+@click.option("--limit", default=20, show_default=True, help="Stories to show (all are counted).")
+def topics_test(config_path: Path, query: str, since: float | None, limit: int) -> None:
+    """Dry-run QUERY (FTS5 syntax) against stored stories; writes nothing."""
+    config = load_or_exit(config_path)
+    from .alert_views import print_dry_run
+    from .config import validate_fts_query
+
+    error = validate_fts_query(query)
+    if error is not None:
+        hint = ""
+        if "no such column" in error:  # kim-jong-un parses as column filters
+            hint = '; put words joined by "-" or ":" in double quotes'
+        click.echo(f"FTS5 rejects this query: {error}{hint}", err=True)
+        sys.exit(2)
+    print_dry_run(config, query, since=since, limit=limit)
+
+
 if __name__ == "__main__":
     main()

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from crawler.run import run_crawl
 from storage.store import Store
 
+from .alerting import match_and_deliver, start_alerts
 from .config import Config
+from .digest import update_digest
 
 logger = logging.getLogger("newswatch.cycle")
 
@@ -54,6 +56,7 @@ def run_cycle(config: Config, feed_names: Sequence[str] = (), progress: bool | N
     feeds = select_feeds(config, feed_names)
     with Store(config.database) as store:
         run_id = store.start_run()
+        before = start_alerts(store, config)  # also delivers what a crashed cycle left
         stats = run_crawl(config.crawl, feeds, store, progress=progress)
         summary = CycleSummary(
             feeds=len(feeds),
@@ -66,6 +69,8 @@ def run_cycle(config: Config, feed_names: Sequence[str] = (), progress: bool | N
             errors=stats.get("errors", 0),
             stats=stats,
         )
+        summary.alerts = match_and_deliver(store, config, before)
+        update_digest(store, config, summary.alerts)
         summary.seconds = time.monotonic() - started
         store.finish_run(
             run_id,

@@ -99,3 +99,24 @@ def m001_initial(db: Database) -> None:
         """
     )
     db["stories"].enable_fts(["title", "body"], create_triggers=True, tokenize=FTS_TOKENIZE)
+
+
+@migrations()
+def m002_topics(db: Database) -> None:
+    # Topics as of the last cycle; matched_through is the highest story id each was matched
+    # against, so matching resumes after a crash and a new topic skips older stories.
+    db.execute(
+        """
+        CREATE TABLE topics (
+            name TEXT PRIMARY KEY,
+            query TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            matched_through INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX alerts_created ON alerts(created)")  # listings and the digest window
+    # A hash of a story's text: a syndicated copy (same text, another outlet's URL) is not
+    # alerted again for a topic that already alerted the original.
+    db.execute("ALTER TABLE alerts ADD COLUMN content_key TEXT")
+    db.execute("CREATE INDEX alerts_content ON alerts(topic, content_key)")

@@ -1,0 +1,227 @@
+"""The digest: recent alerts grouped by topic, as Markdown or a self-contained HTML page.
+
+It is derived from alert rows only, so it can always be rebuilt; it is written to a temporary
+file in the same folder and renamed over the old one, so a reader never sees half a digest.
+Every field from the web is flattened to one line and escaped for the output format.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from storage import alerts as sql
+from storage.store import Store, iso, utcnow
+
+from .config import Config
+from .sanitize import one_line
+
+logger = logging.getLogger("newswatch.digest")
+
+FORMATS = ("md", "html")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+@dataclass
+class TopicGroup:
+    name: str
+    description: str | None
+    alerts: list[dict]
+
+
+def format_for(path: Path) -> str:
+    return "html" if path.suffix.lower() in (".html", ".htm") else "md"
+
+
+def show_window(seconds: float) -> str:
+    """Seconds as a person writes a duration: 86400 -> "24h"."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count * 24}h" if unit == "d" and count == 1 else f"{count}{unit}"
+    return f"{seconds:g}s"
+
+
+def collect(
+    source: Store | sqlite3.Connection | None, config: Config, window: float
+) -> list[TopicGroup]:
+    """Alerts created within ``window`` seconds, by topic (config order), newest first."""
+    if source is None:  # no database yet
+        return []
+    since = iso(utcnow() - timedelta(seconds=window))
+    rows = sql.alerts_since(source, since)
+    by_topic: dict[str, list[dict]] = {}
+    for row in rows:
+        by_topic.setdefault(row["topic"], []).append(row)
+    groups = []
+    for topic in config.topics:
+        if topic.name in by_topic:
+            groups.append(TopicGroup(topic.name, topic.description, by_topic.pop(topic.name)))
+    for name in sorted(by_topic):  # topics since removed from the config
+        groups.append(TopicGroup(name, None, by_topic[name]))
+    return groups
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL with anything that could break out of a link percent-encoded, else None."""
+    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+        return None
+    return quote(one_line(url), safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def when(row: dict) -> str:
+    return one_line(row.get("published") or row.get("first_seen") or row.get("created"))
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+
+
+def md_text(text: str | None) -> str:
+    """Plain text inside a Markdown paragraph: no emphasis, link, HTML or entity survives.
+
+    ``<``, ``>`` and ``&`` become entities rather than backslash escapes, which not every
+    Markdown renderer honours; the rest of the inline syntax is backslash-escaped.
+    """
+    text = _MD_SPECIAL.sub(r"\\\1", one_line(text))
+    return re.sub("[&<>]", lambda m: _MD_ENTITIES[m.group()], text)
+
+
+def render_markdown(groups: list[TopicGroup], generated: str, window: str) -> str:
+    total = sum(len(group.alerts) for group in groups)
+    out = [
+        "# newswatch digest",
+        "",
+        f"{total} alert{'s' if total != 1 else ''} in the last {window}, as of {generated}.",
+        "",
+    ]
+    for group in groups:
+        out += [f"## {md_text(group.name)} ({len(group.alerts)})", ""]
+        if group.description:
+            out += [f"_{md_text(group.description)}_", ""]
+        for row in group.alerts:
+            title = md_text(row["title"] or row["url"])
+            url = safe_url(row["url"])
+            heading = f"[{title}](<{url}>)" if url else title
+            out.append(f"### {heading}")
+            out.append("")
+            out.append(f"{md_text(row['feed'])} · {md_text(when(row))}")
+            if row["snippet"]:
+                out += ["", f"> {md_text(row['snippet'])}"]
+            out.append("")
+    if not groups:
+        out += ["No alerts.", ""]
+    return "\n".join(out)
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+_CSS = """
+body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;
+color:#222}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
+article{margin:1rem 0}h3{font-size:1.05rem;margin:0}.meta{color:#666;font-size:.9rem}
+blockquote{margin:.3rem 0 0;padding-left:.8rem;border-left:3px solid #ddd;color:#444}
+"""
+
+
+def h(text: str | None) -> str:
+    return html.escape(one_line(text), quote=True)
+
+
+def render_html(groups: list[TopicGroup], generated: str, window: str) -> str:
+    total = sum(len(group.alerts) for group in groups)
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        # Self-contained and inert: no script, no remote resource can run or load.
+        '<meta http-equiv="Content-Security-Policy"'
+        " content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>newswatch digest</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>newswatch digest</h1>",
+        f"<p>{total} alert{'s' if total != 1 else ''} in the last {h(window)},"
+        f" as of {h(generated)}.</p>",
+    ]
+    for group in groups:
+        out.append(f"<section><h2>{h(group.name)} ({len(group.alerts)})</h2>")
+        if group.description:
+            out.append(f"<p><em>{h(group.description)}</em></p>")
+        for row in group.alerts:
+            title = h(row["title"] or row["url"])
+            url = safe_url(row["url"])
+            if url:
+                href = html.escape(url, quote=True)
+                title = f'<a href="{href}" rel="noopener noreferrer">{title}</a>'
+            out.append(f"<article><h3>{title}</h3>")
+            out.append(f'<div class="meta">{h(row["feed"])} · {h(when(row))}</div>')
+            if row["snippet"]:
+                out.append(f"<blockquote>{h(row['snippet'])}</blockquote>")
+            out.append("</article>")
+        out.append("</section>")
+    if not groups:
+        out.append("<p>No alerts.</p>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render(
+    source: Store | sqlite3.Connection | None, config: Config, window: float, fmt: str
+) -> tuple[str, int]:
+    """The digest text and how many alerts it holds."""
+    groups = collect(source, config, window)
+    renderer = render_html if fmt == "html" else render_markdown
+    generated = iso(utcnow())
+    return renderer(groups, generated, show_window(window)), sum(len(g.alerts) for g in groups)
+
+
+def write_digest(
+    source: Store | sqlite3.Connection | None,
+    config: Config,
+    path: Path | None = None,
+    fmt: str | None = None,
+    window: float | None = None,
+) -> tuple[Path, int]:
+    """Write the digest (defaults from ``alerts.*``); returns its path and alert count."""
+    path = path or config.alerts.digest
+    fmt = fmt or format_for(path)
+    text, count = render(source, config, window or config.alerts.digest_window, fmt)
+    atomic_write(path, text)
+    return path, count
+
+
+def update_digest(store: Store, config: Config, added: int) -> None:
+    """After a cycle: rewrite the digest when alerts were added (or there is none yet)."""
+    if not added and config.alerts.digest.exists():
+        return
+    try:
+        write_digest(store, config)
+    except OSError as exc:  # the alerts are delivered; a digest we cannot write is not fatal
+        logger.error("digest not written: %s: %s", config.alerts.digest, exc)

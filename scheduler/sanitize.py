@@ -1,0 +1,52 @@
+"""Text from the web made safe to show: one line, no control or bidi characters, no forged lines.
+
+Stories are stored exactly as extracted; everything that shows them (alert log, terminal, digest)
+passes them through here first, then applies its own format's escaping.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+# Bidi overrides and isolates reorder what a reader sees (U+202E makes "gpj.exe" of "exe.jpg").
+_BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"), None)
+_BIDI.update(dict.fromkeys(range(0x2066, 0x206A)))
+_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Characters a line-splitting reader may treat as a line end, or that a terminal or text viewer
+# interprets rather than shows: escaped even when the rest of the JSON line stays UTF-8.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def flatten(text: str | None) -> str:
+    """``text`` with line breaks, control characters and runs of spaces made single spaces."""
+    return _BREAKING.sub(" ", text.translate(_BIDI)) if text else ""
+
+
+def one_line(text: str | None, limit: int | None = None) -> str:
+    """``text`` on one line, trimmed, cut to ``limit`` characters with an ellipsis."""
+    flat = flatten(text).strip()
+    if limit is not None and len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if unicodedata.category(char) not in _UNSAFE_CATEGORIES:
+        return char
+    return json.dumps(char)[1:-1]  # \uXXXX, or a surrogate pair beyond the BMP
+
+
+def json_line(record: dict) -> str:
+    """One JSON object and a newline, readable UTF-8; nothing in it can end or split a line.
+
+    ``json.dumps`` escapes ASCII control characters only; U+0085, U+2028 and U+2029 are line
+    ends for Python's ``splitlines`` and for JavaScript, so those (and every other control,
+    format, private-use or unassigned code point) are written as ``\\uXXXX`` escapes. Inside a
+    JSON document such characters can only occur in strings, where the escape means the same.
+    """
+    text = json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
+    return _NON_ASCII.sub(_escape, text) + "\n"

@@ -1,0 +1,340 @@
+"""Alerts: rows first, then the log, each alert exactly once through crashes, restarts, backfill."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO, rss, run_newswatch, write_config
+
+from scheduler import alerting
+from scheduler.alerting import alert_record, deliver, match_and_deliver, start_alerts
+from scheduler.cli import main
+from scheduler.config import load_config
+from scheduler.sanitize import json_line
+from storage import alerts as sql
+from storage.store import NewStory, Store
+
+CONTRACT_KEYS = {"alert_id", "topic", "url", "title", "published", "feed", "created", "snippet"}
+
+
+def config_for(tmp_path, topics, backfill=True):
+    feeds = [("wire", "http://127.0.0.1:9/feed.xml")]  # never crawled here
+    path = write_config(tmp_path, feeds, topics=topics, alerts={"backfill": backfill})
+    return load_config(path)
+
+
+def add(store, key, title, body="", backfill=False):
+    story = NewStory(f"https://example.com/{key}", title, body, None, [], "wire", backfill=backfill)
+    return store.add_story(story)[0]
+
+
+def log_entries(config):
+    if not config.alerts.log.exists():
+        return []
+    return [json.loads(line) for line in config.alerts.log.read_text("utf-8").splitlines()]
+
+
+def cycle(store, config, stories=()):
+    """One cycle without the crawl: boundary, the stories the crawl would store, matching."""
+    before = start_alerts(store, config)
+    for story in stories:
+        add(store, *story)
+    return match_and_deliver(store, config, before)
+
+
+@pytest.fixture
+def korea(tmp_path):
+    config = config_for(tmp_path, [("korea", '"korea utara" OR "north korea"'), ("seoul", "seoul")])
+    with Store(config.database) as store:
+        yield store, config
+
+
+def test_new_stories_alert_once_and_reach_the_log_once(korea):
+    store, config = korea
+    stories = [
+        ("a", "North Korea fires missile", "Seoul said the launch was detected."),
+        ("b", "Korea Utara uji rudal", ""),
+        ("c", "Weather", "Sunny."),
+    ]
+    assert cycle(store, config, stories) == 3
+    entries = log_entries(config)
+    assert sorted((e["topic"], e["url"][-1]) for e in entries) == [
+        ("korea", "a"),
+        ("korea", "b"),
+        ("seoul", "a"),
+    ]
+    assert all(CONTRACT_KEYS | {"terms"} == set(e) for e in entries)
+    first = next(e for e in entries if e["topic"] == "korea" and e["url"].endswith("a"))
+    assert first["terms"] == ["north korea"] and first["title"] == "North Korea fires missile"
+    assert first["feed"] == "wire" and first["created"].endswith("+00:00")
+    assert sql.undelivered(store) == []
+    # Restart: the same stories never alert again, the log is unchanged.
+    assert cycle(store, config) == 0
+    assert cycle(store, config, [("d", "Weather again", "Cloudy.")]) == 0
+    assert len(log_entries(config)) == 3
+    assert store.count("alerts") == 3
+
+
+def test_an_empty_body_is_matched_on_its_title(korea):
+    store, config = korea
+    assert cycle(store, config, [("t", "Seoul hosts summit", "")]) == 1
+    assert log_entries(config)[0]["snippet"] == "Seoul hosts summit"
+
+
+def test_backfill_stories_are_stored_not_alerted_unless_asked(tmp_path):
+    config = config_for(tmp_path, [("seoul", "seoul")], backfill=False)
+    with Store(config.database) as store:
+        stories = [("old", "Seoul at dawn", "", True), ("new", "Seoul at dusk", "", False)]
+        assert cycle(store, config, stories) == 1
+        assert [e["url"] for e in log_entries(config)] == ["https://example.com/new"]
+        assert store.count("stories") == 2
+        assert cycle(store, config, [("later", "Seoul later", "", False)]) == 1
+
+    other = tmp_path / "other"
+    other.mkdir()
+    config = config_for(other, [("seoul", "seoul")], backfill=True)
+    with Store(config.database) as store:
+        assert cycle(store, config, [("old", "Seoul", "", True), ("new", "Seoul", "", False)]) == 2
+
+
+def test_a_new_topic_skips_the_stories_stored_before_it(tmp_path):
+    config = config_for(tmp_path, [("korea", '"north korea"')])
+    with Store(config.database) as store:
+        cycle(store, config, [("a", "North Korea and Seoul", "")])
+        config = config_for(tmp_path, [("korea", '"north korea"'), ("seoul", "seoul")])
+        assert cycle(store, config) == 0  # story "a" predates topic "seoul"
+        assert cycle(store, config, [("b", "North Korea and Seoul again", "")]) == 2
+        assert sorted((e["topic"], e["url"][-1]) for e in log_entries(config)) == [
+            ("korea", "a"),
+            ("korea", "b"),
+            ("seoul", "b"),
+        ]
+
+
+def test_a_changed_query_does_not_alert_old_stories_again(tmp_path):
+    config = config_for(tmp_path, [("korea", '"north korea"')])
+    with Store(config.database) as store:
+        cycle(store, config, [("a", "North Korea", ""), ("b", "Korea Utara", "")])
+        config = config_for(tmp_path, [("korea", '"north korea" OR "korea utara"')])
+        assert cycle(store, config) == 0
+        assert cycle(store, config, [("c", "Korea Utara lagi", "")]) == 1
+
+
+def test_a_topic_removed_then_added_again_counts_as_new(tmp_path):
+    config = config_for(tmp_path, [("korea", "korea"), ("seoul", "seoul")])
+    with Store(config.database) as store:
+        cycle(store, config, [("a", "Korea", "")])
+        cycle(store, config_for(tmp_path, [("seoul", "seoul")]), [("b", "Korea again", "")])
+        assert cycle(store, config) == 0  # neither a nor b: both predate its return
+        assert cycle(store, config, [("c", "Korea once more", "")]) == 1
+
+
+def test_stories_of_a_crawl_that_died_before_matching_alert_next_cycle(korea):
+    store, config = korea
+    start_alerts(store, config)
+    add(store, "a", "North Korea", "")  # ... and the process dies here
+    assert cycle(store, config, [("b", "Seoul", "")]) == 2
+    assert sorted(e["url"][-1] for e in log_entries(config)) == ["a", "b"]
+
+
+def test_crash_after_commit_before_the_log_append(korea, monkeypatch):
+    store, config = korea
+
+    def die(*args):
+        raise SystemExit("killed")
+
+    before = start_alerts(store, config)
+    add(store, "a", "North Korea")
+    add(store, "b", "Seoul")
+    monkeypatch.setattr(alerting, "deliver", die)
+    with pytest.raises(SystemExit):
+        match_and_deliver(store, config, before)
+    assert store.count("alerts") == 2 and not config.alerts.log.exists()
+    monkeypatch.undo()
+    assert cycle(store, config) == 0  # nothing new, but the rows are delivered now
+    assert sorted(e["alert_id"] for e in log_entries(config)) == [1, 2]
+    assert sql.undelivered(store) == []
+
+
+def test_crash_after_the_log_append_before_marking(korea, monkeypatch):
+    store, config = korea
+    cycle(store, config, [("a", "North Korea", "")])
+
+    def die(*args):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(sql, "mark_delivered", die)
+    with pytest.raises(SystemExit):
+        cycle(store, config, [("b", "North Korea", ""), ("c", "Seoul and North Korea", "")])
+    assert [e["alert_id"] for e in log_entries(config)] == [1, 2, 3, 4]
+    assert len(sql.undelivered(store)) == 3
+    monkeypatch.undo()
+    assert deliver(store, config) == 0
+    assert sql.undelivered(store) == []
+    assert [e["alert_id"] for e in log_entries(config)] == [1, 2, 3, 4]
+    assert cycle(store, config, [("d", "Seoul", "")]) == 1
+    assert [e["alert_id"] for e in log_entries(config)] == [1, 2, 3, 4, 5]
+
+
+def test_a_line_cut_short_is_removed_and_written_again(korea, monkeypatch):
+    store, config = korea
+    monkeypatch.setattr(alerting, "deliver", lambda *a: 0)  # rows only
+    cycle(store, config, [("a", "North Korea", ""), ("b", "Seoul", ""), ("c", "Seoul", "")])
+    monkeypatch.undo()
+    lines = [json_line(alert_record(row)) for row in sql.undelivered(store)]
+    # The process died in the middle of appending line 2 (line 1 was written, not marked).
+    config.alerts.log.write_text(lines[0] + lines[1][:25], encoding="utf-8")
+    assert deliver(store, config) == 2
+    assert config.alerts.log.read_text("utf-8") == "".join(lines)
+    assert sql.undelivered(store) == []
+
+
+def test_delivery_only_appends(korea):
+    store, config = korea
+    config.alerts.log.write_text('{"note": "kept by hand"}\n', encoding="utf-8")
+    cycle(store, config, [("a", "Seoul", "")])
+    text = config.alerts.log.read_text("utf-8")
+    assert text.startswith('{"note": "kept by hand"}\n') and text.count("\n") == 2
+
+
+def test_titles_cannot_forge_log_lines(korea):
+    store, config = korea
+    evil = 'Seoul\n{"alert_id": 999, "topic": "forged"}\u2028x\x85y\r\x1b[31mred\u202eevil'
+    cycle(store, config, [("a", evil, "Seoul\u2029body\x00")])
+    raw = config.alerts.log.read_text("utf-8")
+    assert len(raw.splitlines()) == 1 and raw.endswith("\n")
+    assert raw.isprintable() or set(raw) - set(raw.strip()) == {"\n"}
+    assert json.loads(raw)["title"] == evil  # escaped, not lost
+
+
+def test_alerts_command(korea):
+    store, config = korea
+    cycle(store, config, [("a", "[bold]North Korea[/bold] \x1b[2J", ""), ("b", "Seoul", "")])
+    runner = CliRunner()
+    result = runner.invoke(main, ["alerts", "-c", str(config.path), "--json"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["alert_id"] for r in records] == [2, 1]  # newest first
+    assert all(r["delivered"] for r in records)
+    result = runner.invoke(main, ["alerts", "-c", str(config.path), "--topic", "seoul", "--json"])
+    assert [json.loads(line)["topic"] for line in result.output.splitlines()] == ["seoul"]
+    result = runner.invoke(main, ["alerts", "-c", str(config.path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "[bold]North Korea[/bold]" in result.output and "\x1b" not in result.output
+    result = runner.invoke(main, ["alerts", "-c", str(config.path), "--since", "soon"])
+    assert result.exit_code == 2 and "not a duration" in result.output
+
+
+def test_alerts_since_filters_on_creation_time(tmp_path):
+    config = config_for(tmp_path, [("seoul", "seoul")])
+    old = datetime.now(UTC) - timedelta(days=3)
+    with Store(config.database, clock=lambda: old) as store:
+        cycle(store, config, [("a", "Seoul old", "")])
+    with Store(config.database) as store:
+        cycle(store, config, [("b", "Seoul new", "")])
+    args = ["alerts", "-c", str(config.path), "--json"]
+    result = CliRunner().invoke(main, [*args, "--since", "1d"])
+    assert [json.loads(line)["url"][-1] for line in result.output.splitlines()] == ["b"]
+    result = CliRunner().invoke(main, [*args, "--since", "7d"])
+    assert len(result.output.splitlines()) == 2
+
+
+def test_topics_test_is_a_dry_run(korea):
+    store, config = korea
+    add(store, "a", "North Korea <b>fires</b>", "Launch seen from Seoul.\n\nSecond paragraph.")
+    add(store, "b", "Weather", "Sunny.")
+    store.close()
+    before = config.database.read_bytes()
+    result = CliRunner().invoke(main, ["topics", "test", "seoul OR korea", "-c", str(config.path)])
+    assert result.exit_code == 0, result.output
+    assert "North Korea <b>fires</b>" in result.output
+    assert "Launch seen from Seoul" in result.output and "1 matching story" in result.output
+    with sqlite3.connect(config.database) as db:
+        assert db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+    assert config.database.read_bytes() == before
+    assert not config.alerts.log.exists()
+    bad = CliRunner().invoke(main, ["topics", "test", "kim-jong-un", "-c", str(config.path)])
+    assert bad.exit_code == 2 and "double quotes" in bad.output
+    none = CliRunner().invoke(main, ["topics", "test", "nothing", "-c", str(config.path)])
+    assert "0 matching stories" in none.output
+
+
+def article(title: str, topic: str) -> str:
+    text = (
+        f"Officials discussed {topic} at length on Tuesday, according to people familiar with"
+        " the talks, which were held behind closed doors in the capital this week."
+    )
+    paragraphs = "".join(f"<p>{text} This is paragraph number {n}.</p>" for n in range(4))
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    )
+
+
+def test_crawl_alerts_reach_the_log_exactly_once_across_crawls(server, tmp_path):
+    pages = [("one", "Seoul summit", "Seoul"), ("two", "Rain forecast", "the weather")]
+    items = []
+    for slug, title, topic in pages:
+        items.append(
+            {"title": title, "link": server.add(f"/news/{slug}.html", article(title, topic))}
+        )
+    server.add("/feed.xml", rss(items), content_type="application/rss+xml")
+    config = write_config(
+        tmp_path, [("wire", server.url("/feed.xml"))], topics=[("seoul", "seoul")]
+    )
+    first = run_newswatch("crawl", "-c", str(config), "--no-progress", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "alerts: 1" in first.stdout
+    items.insert(
+        0,
+        {
+            "title": "Seoul again",
+            "link": server.add("/news/3.html", article("Seoul again", "Seoul")),
+        },
+    )
+    server.add("/feed.xml", rss(items), content_type="application/rss+xml")
+    second = run_newswatch("crawl", "-c", str(config), "--no-progress", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    entries = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
+    assert [e["url"].rsplit("/", 1)[1] for e in entries] == ["one.html", "3.html"]
+    digest = (tmp_path / "digest.md").read_text()
+    assert "Seoul again" in digest and "Seoul summit" in digest
+    listed = run_newswatch("alerts", "-c", str(config), "--json", cwd=tmp_path)
+    assert [json.loads(line)["alert_id"] for line in listed.stdout.splitlines()] == [2, 1]
+
+
+def test_sigkill_at_random_moments_leaves_each_alert_in_the_log_once(tmp_path):
+    spec = importlib.util.spec_from_file_location("kill_loop", REPO / "scripts" / "kill_loop.py")
+    kill_loop = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kill_loop)
+    problems, killed = kill_loop.run(tmp_path, kills=3, seed=5, window=2.5)
+    assert problems == []
+
+
+def test_a_syndicated_copy_is_not_alerted_twice(korea):
+    store, config = korea
+    body = "Seoul officials met on Tuesday to discuss the budget for next year. " * 4
+    original = [("wire-a", "Seoul budget talks", body)]
+    assert cycle(store, config, original) == 1
+    copies = [("wire-b", "Seoul  budget talks", body.upper()), ("wire-c", "Seoul budget", body)]
+    assert cycle(store, config, copies) == 1  # wire-b is the same text; wire-c is not
+    both = [("x1", "Seoul twice", body), ("x2", "Seoul twice", body)]
+    assert cycle(store, config, both) == 1  # two copies new in one cycle: the first one
+    stub = [("s1", "Seoul", "Short."), ("s2", "Seoul", "Short.")]
+    assert cycle(store, config, stub) == 2  # too little text to call them one story
+    assert [e["url"][-2:] for e in log_entries(config)] == ["-a", "-c", "x1", "s1", "s2"]
+
+
+def test_a_log_that_cannot_be_written_waits_for_the_next_cycle(korea):
+    store, config = korea
+    config.alerts.log.mkdir()  # opening it for append fails
+    assert cycle(store, config, [("a", "Seoul", "")]) == 1
+    assert len(sql.undelivered(store)) == 1
+    config.alerts.log.rmdir()
+    assert cycle(store, config) == 0
+    assert [e["alert_id"] for e in log_entries(config)] == [1]

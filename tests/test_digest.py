@@ -1,0 +1,141 @@
+"""The digest: recent alerts by topic, newest first, escaped, replaced atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from conftest import write_config
+
+from scheduler import digest
+from scheduler.alerting import match_and_deliver, start_alerts
+from scheduler.cli import main
+from scheduler.config import load_config
+from storage.store import NewStory, Store
+
+EVIL = '<script>alert("x")</script> *bold* [link](javascript:alert(1)) & co\n# Heading'
+
+
+def add(store, key, title, body="", url=None):
+    url = url or f"https://example.com/{key}"
+    store.add_story(NewStory(url, title, body, "2025-06-02T08:00:00+07:00", [], "wire"))
+
+
+@pytest.fixture
+def setup(tmp_path):
+    topics = [("seoul", "seoul"), ("korea", '"north korea"')]
+    path = write_config(tmp_path, [("wire", "http://127.0.0.1:9/feed.xml")], topics=topics)
+    config = load_config(path)
+    old = datetime.now(UTC) - timedelta(days=2)
+    with Store(config.database, clock=lambda: old) as store:  # alerts outside the 24h window
+        before = start_alerts(store, config)
+        add(store, "old", "Seoul last week")
+        match_and_deliver(store, config, before)
+    with Store(config.database) as store:
+        before = start_alerts(store, config)
+        add(store, "a", "Seoul first", "Rain in Seoul.")
+        add(store, "b", "North Korea and Seoul")
+        add(
+            store, "evil", EVIL, "Seoul\n\n<img src=x onerror=alert(1)> body", "javascript:alert(1)"
+        )
+        match_and_deliver(store, config, before)
+        yield store, config
+
+
+def test_markdown_groups_by_topic_newest_first_within_the_window(setup):
+    store, config = setup
+    path, count = digest.write_digest(store, config)
+    text = path.read_text("utf-8")
+    assert path == config.alerts.digest and count == 4
+    assert "last week" not in text  # two days old: outside the default 24h
+    assert text.index("## seoul (3)") < text.index("## korea (1)")  # config order
+    seoul = text[text.index("## seoul") : text.index("## korea")]
+    assert seoul.index("North Korea and Seoul") < seoul.index("Seoul first")  # newest first
+    assert "[Seoul first](<https://example.com/a>)" in text
+    assert "wire · 2025-06-02T08:00:00+07:00" in text
+    assert "> Rain in Seoul." in text
+    path, count = digest.write_digest(store, config, window=7 * 86400)
+    assert count == 5 and "last week" in path.read_text("utf-8")
+
+
+def test_markdown_escapes_markup(setup):
+    store, config = setup
+    text, _ = digest.render(store, config, 86400, "md")
+    assert "<" not in text.replace("](<https://", "")  # only our own link destinations
+    assert "&lt;script&gt;alert" in text and "&lt;img src=x" in text and "&amp; co" in text
+    assert "javascript:" not in text.replace("(javascript:alert(1))", "")  # never a link target
+    assert r"\*bold\*" in text and r"\[link\]" in text
+    assert not any(line.startswith("# Heading") for line in text.splitlines())
+    markdown_it = pytest.importorskip("markdown_it")
+    rendered = markdown_it.MarkdownIt("commonmark").render(text)
+    assert "<script" not in rendered and "<img" not in rendered and "<em>" not in rendered
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; *bold*" in rendered
+    assert 'href="javascript' not in rendered
+
+
+def test_html_is_self_contained_and_escapes_every_field(setup):
+    store, config = setup
+    out = config.path.parent / "digest.html"
+    path, _ = digest.write_digest(store, config, path=out)
+    page = path.read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "</html>" in page
+    assert "&lt;script&gt;" in page and "<script" not in page
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert 'href="javascript' not in page
+    assert '<a href="https://example.com/a" rel="noopener noreferrer">Seoul first</a>' in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//(?!example\.com)""", page)
+    assert "default-src 'none'" in page  # no script or remote resource can run or load
+
+
+def test_the_digest_is_replaced_atomically(setup, monkeypatch):
+    store, config = setup
+    config.alerts.digest.write_text("old digest", encoding="utf-8")
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        digest.write_digest(store, config)
+    assert config.alerts.digest.read_text("utf-8") == "old digest"
+    monkeypatch.undo()
+    digest.write_digest(store, config)
+    assert config.alerts.digest.read_text("utf-8").startswith("# newswatch digest")
+    assert sorted(p.name for p in config.alerts.digest.parent.glob(".digest*")) == []
+
+
+def test_a_cycle_rewrites_the_digest_only_when_alerts_were_added(setup):
+    store, config = setup
+    config.alerts.digest.unlink(missing_ok=True)
+    digest.update_digest(store, config, 0)  # missing: written anyway
+    assert config.alerts.digest.exists()
+    config.alerts.digest.write_text("unchanged", encoding="utf-8")
+    digest.update_digest(store, config, 0)
+    assert config.alerts.digest.read_text("utf-8") == "unchanged"
+    digest.update_digest(store, config, 2)
+    assert "Seoul first" in config.alerts.digest.read_text("utf-8")
+
+
+def test_digest_command(setup):
+    store, config = setup
+    runner = CliRunner()
+    out = config.path.parent / "out" / "d.html"
+    result = runner.invoke(main, ["digest", "-c", str(config.path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "4 alerts written" in result.output and out.read_text().startswith("<!DOCTYPE")
+    args = ["digest", "-c", str(config.path), "--since", "7d", "--format", "md", "-o", "-"]
+    result = runner.invoke(main, args)
+    assert result.output.startswith("# newswatch digest") and "last week" in result.output
+    result = runner.invoke(main, ["digest", "-c", str(config.path)])
+    assert result.exit_code == 0 and config.alerts.digest.exists()
+
+
+def test_digest_command_before_the_first_crawl(tmp_path):
+    path = write_config(tmp_path, [("wire", "http://127.0.0.1:9/feed.xml")])
+    result = CliRunner().invoke(main, ["digest", "-c", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "No alerts." in (tmp_path / "digest.md").read_text()
+    assert not (tmp_path / "newswatch.db").exists()
