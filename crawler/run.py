@@ -14,7 +14,10 @@ from .spider import NewsSpider
 
 
 def run_crawl(crawl: Any, feeds: Sequence[Any], store: Store, progress: bool | None = None):
-    """Crawl the given feeds into the store; returns the crawl's ``newswatch/*`` stats."""
+    """Crawl the given feeds into the store; returns its ``newswatch/*`` stats and feed polls.
+
+    The polls are not recorded here: the caller plans each feed's next poll first.
+    """
     settings = scrapy_settings(crawl)
     if progress is not None:
         settings["NEWSWATCH_PROGRESS"] = progress
@@ -23,8 +26,9 @@ def run_crawl(crawl: Any, feeds: Sequence[Any], store: Store, progress: bool | N
     process.crawl(crawler, feeds=feeds, store=store)
     process.start()
     prefix = "newswatch/"
-    return {
+    stats = {
         key[len(prefix) :]: value
         for key, value in crawler.stats.get_stats().items()
         if key.startswith(prefix)
     }
+    return stats, list(crawler.spider.polls.values())

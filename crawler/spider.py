@@ -111,9 +111,12 @@ class NewsSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         logger.warning("feed failed: feed=%s url=%s reason=%s", feed.name, feed.url, reason)
         stat(self.crawler, "errors")
-        self._feed_done(
-            FeedPoll(feed.name, feed.url, "error", response.status if response else None, reason)
-        )
+        poll = FeedPoll(feed.name, feed.url, "error", None, reason)
+        if response is not None:
+            poll.http_status = response.status
+            retry_after = response.headers.get(b"Retry-After")
+            poll.retry_after = retry_after.decode("latin-1") if retry_after else None
+        self._feed_done(poll)
 
     def parse_feed(self, response, feed, state):
         headers = response.headers
@@ -150,18 +153,18 @@ class NewsSpider(scrapy.Spider):
         for raw, reason in parsed.skipped:
             logger.info("entry skipped: feed=%s url=%s reason=%s", feed.name, raw, reason)
         backfill = not state.get("first_polled")
+        poll = FeedPoll(feed.name, feed.url, "ok", 200, None, body_hash=body_hash, **validators)
         for entry in parsed.entries:
+            if self.store.story_for_link(entry.link) is not None:
+                stat(self.crawler, "known_skipped")
+                continue
+            poll.new_entries += 1
             yield from self._follow(entry, feed, backfill)
-        self._feed_done(
-            FeedPoll(feed.name, feed.url, "ok", 200, None, body_hash=body_hash, **validators)
-        )
+        self._feed_done(poll)
 
     def _follow(self, entry: Entry, feed, backfill: bool):
         link = entry.link
-        if link in self.requested:
-            return
-        if self.store.story_for_link(link) is not None:
-            stat(self.crawler, "known_skipped")
+        if link in self.requested:  # another feed listed it this cycle
             return
         self.requested.add(link)
         stat(self.crawler, "articles_scheduled")
@@ -253,9 +256,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def on_closed(self, spider, reason):
-        """Feed validators are saved last, so a cycle cut short re-reads its feeds next time."""
-        polls = list(self.polls.values())
+        """A crawl cut short forgets its validators, so its feeds are read in full next time."""
         if reason != "finished":
-            for poll in polls:
+            for poll in self.polls.values():
                 poll.etag = poll.last_modified = poll.body_hash = None
-        self.store.record_polls(polls)

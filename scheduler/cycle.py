@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from crawler.run import run_crawl
-from storage.store import Store
+from storage.store import FeedPoll, Store, iso, utcnow
 
 from .alerting import match_and_deliver, start_alerts
 from .config import Config
 from .digest import update_digest
+from .polling import parse_retry_after, plan_next
 
 logger = logging.getLogger("newswatch.cycle")
 
@@ -43,21 +45,69 @@ class CycleSummary:
         )
 
 
-def select_feeds(config: Config, names: Sequence[str] = ()) -> list:
-    if not names:
-        return list(config.feeds)
-    wanted = set(names)
-    return [feed for feed in config.feeds if feed.name in wanted]
+def select_feeds(
+    config: Config, names: Sequence[str] = (), due_at: str | None = None, states=None
+) -> list:
+    """The named feeds (all when none are named); with ``due_at``, only those due by then."""
+    feeds = list(config.feeds)
+    if names:
+        wanted = set(names)
+        feeds = [feed for feed in feeds if feed.name in wanted]
+    if due_at is not None:
+        states = states or {}
+        feeds = [
+            feed
+            for feed in feeds
+            if not (states.get(feed.name) or {}).get("next_poll")
+            or states[feed.name]["next_poll"] <= due_at
+        ]
+    return feeds
 
 
-def run_cycle(config: Config, feed_names: Sequence[str] = (), progress: bool | None = None):
-    """Crawl the feeds, store new stories, then match topics and deliver alerts."""
+def plan_polls(config: Config, polls: list[FeedPoll], states: dict, now: datetime) -> None:
+    """Set each poll's next poll time and interval from its outcome (see polling.py)."""
+    pinned = {feed.name: feed.interval for feed in config.feeds}
+    schedule = config.schedule
+    for poll in polls:
+        state = states.get(poll.name) or {}
+        errors = (state.get("errors") or 0) + 1 if poll.result == "error" else 0
+        plan = plan_next(
+            now=now,
+            result=poll.result,
+            new_entries=poll.new_entries,
+            previous_interval=state.get("interval"),
+            errors=errors,
+            pinned=pinned.get(poll.name),
+            default=schedule.interval,
+            min_interval=schedule.min_interval,
+            max_interval=schedule.max_interval,
+            retry_after=parse_retry_after(poll.retry_after, now),
+        )
+        poll.interval = plan.interval
+        poll.next_poll = iso(plan.next_poll)
+
+
+def run_cycle(
+    config: Config,
+    feed_names: Sequence[str] = (),
+    progress: bool | None = None,
+    due_only: bool = False,
+    clock: Callable[[], datetime] = utcnow,
+):
+    """Crawl the feeds, store new stories, then match topics and deliver alerts.
+
+    ``due_only`` (the daemon's cycles) crawls only the feeds whose next poll has come.
+    """
     started = time.monotonic()
-    feeds = select_feeds(config, feed_names)
-    with Store(config.database) as store:
+    with Store(config.database, clock=clock) as store:
+        states = store.feed_states()
+        due_at = iso(clock()) if due_only else None
+        feeds = select_feeds(config, feed_names, due_at, states)
         run_id = store.start_run()
         before = start_alerts(store, config)  # also delivers what a crashed cycle left
-        stats = run_crawl(config.crawl, feeds, store, progress=progress)
+        stats, polls = run_crawl(config.crawl, feeds, store, progress=progress)
+        plan_polls(config, polls, states, clock())
+        store.record_polls(polls)
         summary = CycleSummary(
             feeds=len(feeds),
             feeds_ok=stats.get("feeds_ok", 0),

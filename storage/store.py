@@ -59,6 +59,10 @@ class FeedPoll:
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
+    new_entries: int = 0  # links this poll saw for the first time
+    retry_after: str | None = None  # the server's Retry-After header, if any
+    interval: float | None = None  # planned by the scheduler before the poll is recorded
+    next_poll: str | None = None
 
 
 class Store:
@@ -197,8 +201,8 @@ class Store:
                 body_hash = poll.body_hash
         db.execute(
             "INSERT OR REPLACE INTO feeds (name, url, first_polled, last_poll, last_result,"
-            " last_error, http_status, etag, last_modified, body_hash, stories, errors)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " last_error, http_status, etag, last_modified, body_hash, stories, errors,"
+            " next_poll, interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 poll.name,
                 poll.url,
@@ -212,6 +216,8 @@ class Store:
                 body_hash,
                 stories,
                 errors,
+                poll.next_poll,
+                poll.interval,
             ],
         )
 

@@ -1,0 +1,118 @@
+"""Per-feed polling on a fake clock: adaptive interval, pinned feeds, backoff, Retry-After."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from conftest import rss, run_newswatch, write_config
+from scheduler.polling import parse_retry_after, plan_next
+
+NOW = datetime(2025, 9, 9, 6, 45, tzinfo=UTC)
+BOUNDS = dict(default=900.0, min_interval=300.0, max_interval=21600.0)
+
+
+def plan(**kw):
+    args = dict(now=NOW, result="ok", new_entries=0, previous_interval=None, errors=0, pinned=None)
+    args.update(BOUNDS)
+    args.update(kw)
+    return plan_next(**args)
+
+
+def test_news_shortens_quiet_lengthens_within_bounds():
+    assert plan(new_entries=3).interval == 450
+    assert plan(result="not_modified").interval == 900 * 1.25
+    interval = 900.0
+    for _ in range(10):  # a feed with news at every poll settles at the minimum
+        interval = plan(new_entries=1, previous_interval=interval).interval
+    assert interval == 300
+    for _ in range(40):  # a quiet feed drifts to the maximum
+        interval = plan(result="not_modified", previous_interval=interval).interval
+    assert interval == 21600
+    assert plan(new_entries=1, previous_interval=21600).interval == 10800  # and comes back
+    result = plan(new_entries=1, previous_interval=600)
+    assert result.next_poll == NOW + timedelta(seconds=300)
+
+
+def test_pinned_interval_does_not_adapt():
+    for kw in ({"new_entries": 5}, {"result": "not_modified"}):
+        p = plan(pinned=2.0, previous_interval=2.0, **kw)
+        assert p.interval == 2.0 and p.next_poll == NOW + timedelta(seconds=2)
+
+
+def test_errors_back_off_exponentially_with_bounded_jitter():
+    rng = random.Random(7)
+    waits = []
+    for errors in range(1, 8):
+        p = plan(result="error", errors=errors, previous_interval=900, rng=rng)
+        assert p.interval == 900  # the interval itself is kept
+        waits.append((p.next_poll - NOW).total_seconds())
+    for errors, wait in enumerate(waits, start=1):
+        base = min(900 * 2**errors, 21600)
+        assert base <= wait <= base * 1.25
+    assert waits[-1] <= 21600 * 1.25
+
+
+def test_retry_after_is_honoured():
+    assert parse_retry_after("120", NOW) == 120
+    assert parse_retry_after(b"Tue, 09 Sep 2025 07:45:00 GMT", NOW) == 3600
+    assert parse_retry_after("garbage", NOW) is None
+    p = plan(result="error", errors=1, retry_after=86400, rng=random.Random(1))
+    assert p.next_poll == NOW + timedelta(days=1)
+    assert plan(result="not_modified", retry_after=10).next_poll > NOW + timedelta(seconds=10)
+
+
+def feed_rows(db):
+    conn = sqlite3.connect(db)
+    rows = {r[0]: r[1:] for r in conn.execute("SELECT name, next_poll, interval FROM feeds")}
+    conn.close()
+    return rows
+
+
+def test_due_crawl_polls_only_due_feeds(tmp_path, server):
+    server.add("/a.xml", rss([]), content_type="application/rss+xml")
+    server.add("/b.xml", rss([]), content_type="application/rss+xml")
+    server.add("/busy.xml", "slow down", status=429, headers={"Retry-After": "3600"})
+    config = write_config(
+        tmp_path,
+        [
+            ("a", server.url("/a.xml")),
+            ("b", server.url("/b.xml")),
+            ("busy", server.url("/busy.xml")),
+        ],
+    )
+    assert run_newswatch("crawl", "-c", str(config)).returncode == 0
+    rows = feed_rows(tmp_path / "newswatch.db")
+    polled_at = datetime.fromisoformat(rows["a"][0]) - timedelta(seconds=rows["a"][1])
+    assert rows["a"][1] == 900 * 1.25  # no news: lengthened
+    busy_wait = datetime.fromisoformat(rows["busy"][0]) - polled_at
+    assert busy_wait >= timedelta(seconds=3590)
+
+    server.requests.clear()
+    assert run_newswatch("crawl", "-c", str(config), "--due").returncode == 0
+    assert [p for p in server.requests if p.endswith(".xml")] == []  # none due yet
+
+    conn = sqlite3.connect(tmp_path / "newswatch.db")
+    with conn:
+        conn.execute("UPDATE feeds SET next_poll = '2000-01-01T00:00:00+00:00' WHERE name = 'b'")
+    conn.close()
+    result = run_newswatch("crawl", "-c", str(config), "--due")
+    assert result.returncode == 0
+    assert [p for p in server.requests if p.endswith(".xml")] == ["/b.xml"]
+    status = run_newswatch("status", "-c", str(config))
+    assert "HTTP 429" in status.stdout
+
+
+@pytest.mark.parametrize("interval", ["2s"])
+def test_feed_interval_pins(tmp_path, server, interval):
+    server.add("/a.xml", rss([]), content_type="application/rss+xml")
+    config = write_config(tmp_path, [("a", server.url("/a.xml"))])
+    text = config.read_text().replace(
+        f"url: {server.url('/a.xml')}", f"url: {server.url('/a.xml')}\n  interval: {interval}"
+    )
+    config.write_text(text)
+    assert run_newswatch("crawl", "-c", str(config)).returncode == 0
+    assert feed_rows(tmp_path / "newswatch.db")["a"][1] == 2.0
