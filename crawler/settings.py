@@ -32,7 +32,10 @@ def scrapy_settings(crawl: Any) -> dict[str, Any]:
             "crawler.middlewares.SafetyMiddleware": 50,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
-        "EXTENSIONS": {"crawler.progress.ProgressExtension": 500},
+        "EXTENSIONS": {
+            "crawler.progress.ProgressExtension": 500,
+            "crawler.politeness.CrawlDelayExtension": 500,
+        },
         "NEWSWATCH_ALLOW_PRIVATE_ADDRESSES": crawl.allow_private_addresses,
         "DNSCACHE_ENABLED": True,
         "REACTOR_THREADPOOL_MAXSIZE": 10,

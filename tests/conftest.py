@@ -35,6 +35,7 @@ class NewsServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        self.stamps: list[float] = []  # monotonic time of each request, beside ``requests``
         self.lock = threading.Lock()
         server = self
 
@@ -47,6 +48,7 @@ class NewsServer:
             def do_GET(self):
                 with server.lock:
                     server.requests.append(self.path)
+                    server.stamps.append(time.monotonic())
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
                 if route is None:
                     return self._send(404, b"not found", "text/plain", {})

@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 import pytest
+
 from conftest import rss, run_newswatch, write_config
 
 ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><title>{title} - Outlet</title>

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conftest import rss, run_newswatch, write_config
 from scheduler.polling import parse_retry_after, plan_next
+
+from conftest import rss, run_newswatch, write_config
 
 NOW = datetime(2025, 9, 9, 6, 45, tzinfo=UTC)
 BOUNDS = dict(default=900.0, min_interval=300.0, max_interval=21600.0)
@@ -116,3 +117,17 @@ def test_feed_interval_pins(tmp_path, server, interval):
     config.write_text(text)
     assert run_newswatch("crawl", "-c", str(config)).returncode == 0
     assert feed_rows(tmp_path / "newswatch.db")["a"][1] == 2.0
+
+
+def test_robots_crawl_delay_spaces_requests_to_that_host(tmp_path, server):
+    """Crawl-delay: 1 must space the three requests after robots.txt by about a second each."""
+    server.add("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", content_type="text/plain")
+    items = [{"title": f"t{i}", "link": server.url(f"/news/{i}.html")} for i in range(2)]
+    server.add("/feed.xml", rss(items), content_type="application/rss+xml")
+    config = write_config(tmp_path, [("f", server.url("/feed.xml"))])
+    result = run_newswatch("crawl", "-c", str(config), "-v")
+    assert result.returncode == 0
+    assert "Crawl-delay 1s" in result.stderr
+    stamps = server.stamps
+    gaps = [b - a for a, b in zip(stamps[1:], stamps[2:], strict=False)]
+    assert len(stamps) == 4 and min(gaps) >= 0.9
