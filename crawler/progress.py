@@ -45,7 +45,9 @@ class ProgressExtension:
         return self.crawler.stats.get_value(f"newswatch/{key}", 0)
 
     def refresh(self):
-        self.progress.update(self.feeds, completed=self._get("feeds_done"))
+        self.progress.update(
+            self.feeds, completed=self._get("feeds_done"), total=self._get("feeds_total")
+        )
         self.progress.update(
             self.articles,
             completed=self._get("articles_done"),
