@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import rss, run_newswatch, write_config
+from conftest import FIXTURES, rss, run_newswatch, write_config
 
 ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><title>{title} - Outlet</title>
 <link rel="canonical" href="{path}"></head><body><nav>Home | World | Sport</nav>
@@ -46,6 +46,8 @@ def outlet(server):
     server.add("/bad/loop.html", "", status=302, headers={"Location": "/bad/loop.html"})
     server.add("/bad/big.html", page("Big", "/bad/big.html") + "<!--" + "x" * 300_000 + "-->")
     server.add("/bad/doc.pdf", b"%PDF-1.4 binary", content_type="application/pdf")
+    sentinel = FIXTURES / "pages" / "expected.json"  # a local file a hostile redirect points at
+    server.add("/bad/tofile.html", "", status=302, headers={"Location": sentinel.as_uri()})
     server.add(
         "/bad/empty.html",
         '<html><body><nav><a href="/">Home</a> | <a href="/w">World</a></nav></body></html>',
@@ -59,6 +61,7 @@ def outlet(server):
         {"title": "Besar", "link": server.url("/bad/big.html")},
         {"title": "Dokumen", "link": server.url("/bad/doc.pdf")},
         {"title": "Kosong", "link": server.url("/bad/empty.html")},
+        {"title": "Berkas", "link": server.url("/bad/tofile.html")},
     ]
     world = [
         {"title": "Drones", "link": server.url("/news/ukraine-drone.html#top")},
@@ -72,19 +75,19 @@ def outlet(server):
     return server
 
 
-def crawl_config(tmp_path, server, **sections):
+def crawl_config(tmp_path, server, timeout=10, **sections):
     feeds = [
         ("tribun", server.url("/tribun.xml")),
         ("world", server.url("/world.xml")),
         ("broken", server.url("/broken.xml")),
         ("missing", server.url("/missing.xml")),
     ]
-    sections.setdefault("crawl", {}).update(timeout=2, max_page_bytes=200_000)
+    sections.setdefault("crawl", {}).update(timeout=timeout, max_page_bytes=200_000)
     return write_config(tmp_path, feeds, **sections)
 
 
 def test_crawl_stores_each_story_once_and_survives_bad_input(tmp_path, outlet):
-    config = crawl_config(tmp_path, outlet)
+    config = crawl_config(tmp_path, outlet, timeout=2)  # the slow page takes 4 s
     result = run_newswatch("crawl", "-c", str(config))
     assert result.returncode == 0, result.stderr
     base = outlet.base
@@ -115,7 +118,9 @@ def test_crawl_stores_each_story_once_and_survives_bad_input(tmp_path, outlet):
         row = rows[base + path]
         assert (row["title"], row["extraction"]) == (title, "feed"), path
     assert rows[f"{base}/bad/500.html"]["body"] == "Ringkasan"
-    assert len(rows) == 9
+    assert not any("served_at" in row["body"] for row in rows.values())  # file:// never read
+    assert rows[f"{base}/bad/tofile.html"]["extraction"] == "feed"  # Scrapy won't follow it
+    assert len(rows) == 10
 
     # Every failure is reported once, with its feed, URL and reason.
     err = result.stderr
@@ -129,6 +134,7 @@ def test_crawl_stores_each_story_once_and_survives_bad_input(tmp_path, outlet):
         "bad/doc.pdf reason=not HTML",
         "bad/empty.html reason=no article text",
         "bad/loop.html reason=",
+        "bad/tofile.html reason=HTTP 302",
     ]:
         assert err.count(needle) == 1, (needle, err)
     assert "Traceback" not in err
