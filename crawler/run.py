@@ -31,4 +31,5 @@ def run_crawl(crawl: Any, feeds: Sequence[Any], store: Store, progress: bool | N
         for key, value in crawler.stats.get_stats().items()
         if key.startswith(prefix)
     }
+    stats["finish_reason"] = crawler.stats.get_value("finish_reason")  # "finished" if complete
     return stats, list(crawler.spider.polls.values())

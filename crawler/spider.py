@@ -193,7 +193,9 @@ class NewsSpider(scrapy.Spider):
             yield self._from_entry(entry, feed, backfill, links, f"not HTML ({content_type!r})")
             return
         headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
-        article = parse_article(response.body, response.url, headers)
+        article = parse_article(
+            response.body, response.url, headers, overrides=getattr(feed, "extract", None)
+        )
         if article.is_amp and article.url not in links:
             known = self.store.story_for_link(article.url)
             if known is None and article.url not in self.requested:
@@ -260,3 +262,4 @@ class NewsSpider(scrapy.Spider):
         if reason != "finished":
             for poll in self.polls.values():
                 poll.etag = poll.last_modified = poll.body_hash = None
+                poll.complete = False

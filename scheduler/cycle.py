@@ -15,6 +15,7 @@ from .alerting import match_and_deliver, start_alerts
 from .config import Config
 from .digest import update_digest
 from .polling import parse_retry_after, plan_next
+from .status import extraction_warnings
 
 logger = logging.getLogger("newswatch.cycle")
 
@@ -33,9 +34,14 @@ class CycleSummary:
     seconds: float = 0.0
     stats: dict = field(default_factory=dict)
 
+    @property
+    def completed(self) -> bool:
+        """False when the crawl was cut short (a signal, a shutdown) before it was done."""
+        return self.stats.get("finish_reason") == "finished"
+
     def line(self) -> str:
         """The one summary line a person (or journald) reads after a cycle."""
-        return (
+        return ("" if self.completed else "interrupted: ") + (
             f"feeds: {self.feeds_ok + self.feeds_not_modified} ok"
             f" ({self.feeds_not_modified} unchanged), {self.feeds_failed} failed;"
             f" new stories: {self.new_stories}"
@@ -119,6 +125,8 @@ def run_cycle(
             errors=stats.get("errors", 0),
             stats=stats,
         )
+        for warning in extraction_warnings(store, [feed.name for feed in feeds]):
+            logger.warning(warning)
         summary.alerts = match_and_deliver(store, config, before)
         update_digest(store, config, summary.alerts)
         summary.seconds = time.monotonic() - started

@@ -61,6 +61,7 @@ class FeedPoll:
     body_hash: str | None = None
     new_entries: int = 0  # links this poll saw for the first time
     retry_after: str | None = None  # the server's Retry-After header, if any
+    complete: bool = True  # False when the crawl was cut short before all its pages were read
     interval: float | None = None  # planned by the scheduler before the poll is recorded
     next_poll: str | None = None
 
@@ -195,7 +196,8 @@ class Store:
             errors += 1
         else:
             errors = 0
-            first_polled = first_polled or now
+            if poll.complete:  # a first poll cut short is not over: its stories stay backfill
+                first_polled = first_polled or now
             if poll.result == "ok":
                 etag, last_modified = poll.etag, poll.last_modified
                 body_hash = poll.body_hash
@@ -248,3 +250,19 @@ class Store:
 
     def count(self, table: str) -> int:
         return self.db[table].count
+
+    def extraction_health(self, feed: str, last_n: int = 20, skip: int = 0) -> dict:
+        """Share of a feed's last ``last_n`` stories (newest first, ``skip`` newer ones left
+        out) that have a body, a date and authors: a drop means the site changed its layout."""
+        rows = self.db.execute(
+            "SELECT body != '' AND body IS NOT NULL, published IS NOT NULL,"
+            " authors IS NOT NULL AND authors NOT IN ('', '[]')"
+            " FROM stories WHERE feed = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            [feed, last_n, skip],
+        ).fetchall()
+        n = len(rows)
+
+        def share(column: int) -> float | None:
+            return sum(bool(row[column]) for row in rows) / n if n else None
+
+        return {"n": n, "share_body": share(0), "share_date": share(1), "share_authors": share(2)}

@@ -219,3 +219,48 @@ def test_status_shows_one_row_per_feed(tmp_path, outlet):
     for name, outcome in [("tribun", "ok"), ("world", "ok"), ("broken", "error")]:
         assert any(name in line and outcome in line for line in lines), result.stdout
     assert any("missing" in line and "HTTP 404" in line for line in lines)
+
+
+def test_interrupted_first_poll_stays_backfill(tmp_path, server):
+    """SIGINT mid-crawl: exit 1, and the stories the next crawl finds are still backfill."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    items = []
+    for i in range(6):
+        path = f"/news/{i}.html"
+        server.add(path, page(f"Korea Utara {i}", path, "korea utara said"), delay=0.7)
+        items.append({"title": f"t{i}", "link": server.url(path)})
+    server.add("/feed.xml", rss(items), content_type="application/rss+xml")
+    config = write_config(
+        tmp_path,
+        [("f", server.url("/feed.xml"))],
+        topics=[("korut", '"korea utara"')],
+        alerts={"backfill": False},
+        crawl={"concurrency_per_host": 1, "concurrency": 1},
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "crawl", "-c", str(config)],
+        env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not server.hits("/news/") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=60)
+    assert child.returncode == 1 and out.startswith("interrupted")
+    first = stories(tmp_path / "newswatch.db")
+    assert 0 < len(first) < 6
+
+    again = run_newswatch("crawl", "-c", str(config))
+    assert again.returncode == 0, again.stderr
+    rows = stories(tmp_path / "newswatch.db")
+    assert len(rows) == 6 and all(row["backfill"] == 1 for row in rows.values())
+    assert not (tmp_path / "alerts.jsonl").exists() or (tmp_path / "alerts.jsonl").read_text() == ""
