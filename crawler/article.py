@@ -39,17 +39,26 @@ class Article:
 # ------------------------------------------------------------------ entry point
 
 
-def parse_article(html: bytes, url: str, headers: dict[str, str] | None = None) -> Article:
-    """Parse one fetched page; any failure becomes ``Article.problem``, never an exception."""
+def parse_article(
+    html: bytes, url: str, headers: dict[str, str] | None = None, overrides: Any = None
+) -> Article:
+    """Parse one fetched page; any failure becomes ``Article.problem``, never an exception.
+
+    ``overrides`` is a feed's ``extract:`` block (an object or a dict with ``body``, ``title``,
+    ``date``, ``authors`` CSS selectors, ``drop`` selectors and ``drop_lines`` regexes) for
+    sites where the generic path fails.
+    """
     fallback_url = _normal_or_raw(url)
     try:
-        return _parse(html, url, fallback_url, headers or {})
+        return _parse(html, url, fallback_url, headers or {}, overrides)
     except Exception as err:  # noqa: BLE001 - the contract is: never raise
         logger.info("article parse failed for %s: %r", url, err)
         return Article(url=fallback_url, title=None, body="", published=None, problem="parse error")
 
 
-def _parse(html: bytes, url: str, fallback_url: str, headers: dict[str, str]) -> Article:
+def _parse(
+    html: bytes, url: str, fallback_url: str, headers: dict[str, str], overrides: Any = None
+) -> Article:
     """The actual pipeline, free to raise; :func:`parse_article` guards it."""
     if isinstance(html, str):
         html = html.encode("utf-8", "surrogatepass")
@@ -65,22 +74,43 @@ def _parse(html: bytes, url: str, fallback_url: str, headers: dict[str, str]) ->
         logger.debug("no html tree: %s", url)
         return Article(url=fallback_url, title=None, body="", published=None, problem="not html")
 
+    rules = ExtractRules.of(overrides)
+    drop_elements(tree, rules.drop)
     meta = page_meta(tree)
     ld = jsonld_article(tree)
-    doc = _trafilatura(tree, url)
-
     page_url = canonical_url(meta, url) or fallback_url
     site_name = meta.get("og:site_name") or _str(ld.get("publisher_name"))
-    title = choose_title(ld, meta, tree, doc.get("title"), site_name, page_url)
-    lines = (doc.get("text") or "").split("\n")
-    lines, source = extract_source(lines)
+    doc = _trafilatura(_without_captions(tree), url)
+
+    title = select_text(tree, rules.title) or choose_title(
+        ld, meta, tree, None, site_name, page_url
+    )
+    stated = parse_date(select_text(tree, rules.date, dated=True)) or _stated_published(
+        ld, meta, tree
+    )
+    written = None if stated else _date_in_text(tree)
+    chosen_authors = split_names(select_text(tree, rules.authors, joined=", ") or "")
+    stated_authors = chosen_authors or choose_authors(ld, meta, None, [], site_name)
+    body_text = select_body(tree, rules.body) if rules.body else doc.get("text") or ""
+    if title is None or stated is None or not stated_authors:
+        doc.update(
+            _trafilatura_metadata(tree, url)
+        )  # last: it is the slow part, and only a fallback
+        title = title or choose_title(ld, meta, tree, doc.get("title"), site_name, page_url)
+
+    lines, source = extract_source(body_text.split("\n"))
     byline_authors, lines = extract_bylines(lines)
-    body = clean_body(lines, title)
-    if body and is_link_list(body, tree):
+    body = clean_body(lines, title, rules.drop_lines)
+    if body and not rules.body and is_link_list(body, tree):
         logger.debug("only link lists: %s", url)
         body = ""
-    authors = choose_authors(ld, meta, doc.get("author"), byline_authors, site_name)
-    published = choose_published(ld, meta, tree, doc.get("date"))
+    authors = stated_authors or choose_authors(
+        ld, meta, doc.get("author"), byline_authors, site_name
+    )
+    if stated:
+        published = _in_local_time(stated, ld, meta, tree)
+    else:
+        published = choose_published_fallback(doc.get("date"), written)
     article = Article(
         url=page_url,
         title=title,
@@ -245,19 +275,152 @@ def is_amp_page(text: str) -> bool:
 
 
 def _trafilatura(tree: HtmlElement, url: str) -> dict[str, Any]:
-    """Body and fallback metadata from trafilatura; it copies the tree, so ours stays intact."""
+    """The body from trafilatura; it copies the tree, so ours stays intact."""
     import trafilatura
 
     try:
-        doc = trafilatura.bare_extraction(
-            tree, url=url or None, with_metadata=True, include_comments=False
-        )
+        doc = trafilatura.bare_extraction(tree, url=url or None, include_comments=False)
     except Exception as err:  # noqa: BLE001
         logger.debug("trafilatura failed on %s: %r", url, err)
         return {}
     if doc is None:
         return {}
     return doc if isinstance(doc, dict) else doc.as_dict()
+
+
+def _without_captions(tree: HtmlElement) -> HtmlElement:
+    """A copy without <figcaption>: captions and photo credits are not story text."""
+    captions = tree.xpath("//figcaption")
+    if not captions:
+        return tree
+    from copy import deepcopy
+
+    copy = deepcopy(tree)
+    for el in copy.xpath("//figcaption"):
+        el.drop_tree()
+    return copy
+
+
+def _trafilatura_metadata(tree: HtmlElement, url: str) -> dict[str, Any]:
+    """trafilatura's title/author/htmldate guesses, asked only when the page states too little."""
+    from trafilatura.metadata import extract_metadata
+
+    try:
+        doc = extract_metadata(tree, url or None)
+    except Exception as err:  # noqa: BLE001
+        logger.debug("trafilatura metadata failed on %s: %r", url, err)
+        return {}
+    got = doc if isinstance(doc, dict) else doc.as_dict()
+    return {key: got.get(key) for key in ("title", "author", "date")}
+
+
+# ------------------------------------------------------------------ per-feed overrides
+
+
+@dataclass(frozen=True)
+class ExtractRules:
+    """A feed's ``extract:`` overrides, compiled; invalid selectors or patterns are skipped."""
+
+    body: tuple[Any, ...] = ()
+    title: tuple[Any, ...] = ()
+    date: tuple[Any, ...] = ()
+    authors: tuple[Any, ...] = ()
+    drop: tuple[Any, ...] = ()
+    drop_lines: tuple[re.Pattern, ...] = ()
+
+    @classmethod
+    def of(cls, overrides: Any) -> ExtractRules:
+        """Rules from a config object or dict (or None), never raising on bad entries."""
+        if not overrides:
+            return _NO_RULES
+
+        def get(key: str) -> Any:
+            if isinstance(overrides, dict):
+                return overrides.get(key)
+            return getattr(overrides, key, None)
+
+        def many(value: Any) -> list[str]:
+            if isinstance(value, str):
+                return [value]
+            return [v for v in value or () if isinstance(v, str)]
+
+        return cls(
+            body=_selectors(many(get("body"))),
+            title=_selectors(many(get("title"))),
+            date=_selectors(many(get("date"))),
+            authors=_selectors(many(get("authors"))),
+            drop=_selectors(many(get("drop"))),
+            drop_lines=tuple(p for p in map(_pattern, many(get("drop_lines"))) if p),
+        )
+
+
+_NO_RULES = ExtractRules()
+
+
+def _selectors(texts: list[str]) -> tuple[Any, ...]:
+    """Compiled CSS selectors (lxml), the ones that do not parse left out."""
+    from lxml.cssselect import CSSSelector
+
+    out = []
+    for text in texts:
+        try:
+            out.append(CSSSelector(text, translator="html"))
+        except Exception as err:  # noqa: BLE001 - config validation reports these
+            logger.debug("bad selector %r: %r", text, err)
+    return tuple(out)
+
+
+def _pattern(text: str) -> re.Pattern | None:
+    """A compiled regex, or None when it does not compile."""
+    try:
+        return re.compile(text, re.I)
+    except re.error:
+        return None
+
+
+def drop_elements(tree: HtmlElement, selectors: tuple[Any, ...]) -> None:
+    """Remove what a feed's ``drop`` selectors name, tail text kept, before any extraction."""
+    for selector in selectors:
+        for el in selector(tree):
+            if el.getparent() is not None:
+                el.drop_tree()
+
+
+def select_text(
+    tree: HtmlElement, selectors: tuple[Any, ...], dated: bool = False, joined: str | None = None
+) -> str | None:
+    """Text of the first match (its datetime/content attribute first for dates), or all joined."""
+    texts = []
+    for selector in selectors:
+        for el in selector(tree):
+            value = (el.get("datetime") or el.get("content")) if dated else None
+            value = _collapse(value or el.text_content())
+            if value and joined is None:
+                return value
+            if value:
+                texts.append(value)
+    return joined.join(texts) if texts else None
+
+
+_BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption")
+
+
+def _inside_block(el: HtmlElement) -> bool:
+    """Whether a block element sits in another block, whose text already includes it."""
+    return any(a.tag in _BLOCKS for a in el.iterancestors())
+
+
+def select_body(tree: HtmlElement, selectors: tuple[Any, ...]) -> str:
+    """Paragraph text of the elements a feed's ``body`` selector names, one block per line."""
+    lines = []
+    for selector in selectors:
+        for el in selector(tree):
+            blocks = [
+                b for b in el.iter(*_BLOCKS) if not any(a.tag in _BLOCKS for a in b.iterancestors())
+            ]
+            for block in blocks or [el]:
+                lines.append(_collapse(block.text_content()))
+    return "\n".join(line for line in lines if line)
 
 
 # ------------------------------------------------------------------ structured metadata
@@ -293,6 +456,7 @@ _ARTICLE_TYPES = {
     "newsarticle",
     "article",
     "reportagenews",
+    "reportagenewsarticle",
     "analysisnewsarticle",
     "opinionnewsarticle",
     "backgroundnewsarticle",
@@ -307,6 +471,10 @@ _ARTICLE_TYPES = {
     "webpage",
     "itempage",
 }
+
+
+# Any schema.org subtype named "...Article" / "...Posting" is an article too (ReportageNewsArticle).
+_ARTICLE_SUFFIXES = ("article", "posting")
 
 
 def _types(node: dict) -> list[str]:
@@ -348,7 +516,7 @@ def jsonld_article(tree: HtmlElement) -> dict[str, Any]:
                 continue
         for node in _walk_jsonld(data):
             types = _types(node)
-            if not any(t in _ARTICLE_TYPES for t in types):
+            if not any(t in _ARTICLE_TYPES or t.endswith(_ARTICLE_SUFFIXES) for t in types):
                 continue
             rank = 1 if all(t in ("webpage", "itempage") for t in types) else 0
             if best is None or rank < best[0]:
@@ -362,6 +530,7 @@ def jsonld_article(tree: HtmlElement) -> dict[str, Any]:
     return {
         "headline": node.get("headline") or (node.get("name") if best[0] == 0 else None),
         "published": node.get("datePublished") or node.get("dateCreated"),
+        "created": node.get("dateCreated"),
         "author": node.get("author") or node.get("creator"),
         "publisher_name": publisher.get("name") if isinstance(publisher, dict) else None,
         "webpage": best[0] == 1,
@@ -468,6 +637,38 @@ def strip_site_suffix(title: str, site_name: str | None, url: str, loose: bool =
     return title
 
 
+_TITLE_SOURCES = ("ld", "og", "h1", "twitter", "title")  # in order of preference
+_TYPOGRAPHY = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ad": None, "\u200b": None}
+)
+
+
+def _title_key(title: str) -> str:
+    """A comparison key that ignores case, quote style and soft hyphens between sources."""
+    return " ".join(title.translate(_TYPOGRAPHY).casefold().split())
+
+
+def title_candidates(
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, site_name: str | None, url: str
+) -> list[tuple[str, str, str]]:
+    """(source, headline, headline without only certain outlet names) per source stating one."""
+    raw = {
+        "ld": (_str(ld.get("headline")), False),
+        "og": (meta.get("og:title"), True),
+        "twitter": (meta.get("twitter:title"), True),
+        "h1": (_first_text(tree, ".//h1"), False),
+        "title": (_first_text(tree, ".//title"), True),
+    }
+    out = []
+    for source in _TITLE_SOURCES:
+        value, loose = raw[source]
+        value = _collapse(_unescape(value or ""))
+        if len(value) >= 3:
+            strict = strip_site_suffix(value, site_name, url) or value
+            out.append((source, strip_site_suffix(value, site_name, url, loose) or value, strict))
+    return out
+
+
 def choose_title(
     ld: dict[str, Any],
     meta: dict[str, str],
@@ -476,19 +677,37 @@ def choose_title(
     site_name: str | None,
     url: str,
 ) -> str | None:
-    """JSON-LD headline, og:title, <h1>, <title>, trafilatura; outlet-name suffixes removed."""
-    candidates: list[tuple[str | None, bool]] = [
-        (_str(ld.get("headline")), False),
-        (meta.get("og:title") or meta.get("twitter:title"), True),
-        (_first_text(tree, ".//h1"), False),
-        (_first_text(tree, ".//title"), True),
-        (traf_title, True),
-    ]
-    for value, loose in candidates:
-        value = _collapse(_unescape(value or ""))
-        if len(value) >= 3:
-            return strip_site_suffix(value, site_name, url, loose) or value
-    return None
+    """JSON-LD headline, og:title, <h1>, twitter:title, <title>, trafilatura, in that order.
+
+    Structured data is the most deliberate statement of the headline, so it leads. A trailing
+    segment (" | Sport", " - Outlet") that only some sources carry is not part of the headline:
+    when most sources state the headline without it, the shorter form wins.
+    """
+    candidates = title_candidates(ld, meta, tree, site_name, url)
+    if not candidates:
+        value = _collapse(_unescape(traf_title or ""))
+        return (
+            (strip_site_suffix(value, site_name, url, True) or value) if len(value) >= 3 else None
+        )
+    support: dict[str, int] = {}
+    for _source, _value, strict in candidates:
+        support[_title_key(strict)] = support.get(_title_key(strict), 0) + 1
+    best = candidates[0][1]
+    for _source, value, _strict in candidates[1:]:
+        more = support.get(_title_key(value), 0) >= support.get(_title_key(best), 0)
+        if more and _is_tail_variant(best, value):
+            return value
+    return best
+
+
+def _is_tail_variant(longer: str, shorter: str) -> bool:
+    """Whether ``longer`` is ``shorter`` plus a separated trailing segment of a few words."""
+    long_key, short_key = _title_key(longer), _title_key(shorter)
+    if len(short_key) < 3 or not long_key.startswith(short_key) or long_key == short_key:
+        return False
+    rest = longer[len(shorter) :] if longer.startswith(shorter) else long_key[len(short_key) :]
+    match = _SEPARATORS.match(rest)
+    return bool(match) and 0 < len(rest[match.end() :].split()) <= 6
 
 
 def _first_text(tree: HtmlElement, path: str) -> str | None:
@@ -508,6 +727,26 @@ _BOILERPLATE_LINE = re.compile(
     r"|read\s+more\W*$|(?:copyright|\u00a9)\W.{0,160}$)",
     re.I,
 )
+# Labels the layout puts between paragraphs: ad slots, "scroll to continue", empty "Iklan".
+_LABEL_LINE = re.compile(
+    r"^\W*(?:advertisements?|advertorial|iklan|anzeige|publicit[ée]|werbung|sponsored|"
+    r"scroll\s+(?:down\s+)?to\s+continue(?:\s+with\s+content)?|"
+    r"(?:continue|story\s+continues)\s+(?:reading\s+)?below(?:\s+advertisement)?|"
+    r"lanjutkan\s+membaca|scroll\s+untuk\s+melanjutkan)\W*$",
+    re.I,
+)
+# Photo credits and captions credited inline: "Foto: X", "(Foto: X)", "ANTARA FOTO/X", "Photo: X".
+_CREDIT_LINE = re.compile(
+    r"^\W{0,3}(?:(?:foto|photo|photograph|image|bild|gambar|ilustrasi|illustration|"
+    r"dok(?:umentasi)?|credit|sumber\s+foto)\s*(?::|/)|antara\s+foto\s*/|"
+    r"(?:getty\s+images|afp|reuters|ap\s+photo|shutterstock|istock)\s*$)",
+    re.I,
+)
+_BARE_VALUE_LINE = re.compile(
+    r"^\s*(?:https?://\S+\.(?:jpe?g|png|gif|webp|svg)(?:\?\S*)?"
+    r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?)\s*$",
+    re.I,
+)
 _SOURCE_LINE = re.compile(r"^\W{0,3}sumber\s*:\s*(.{2,80}?)\s*\W{0,3}$", re.I)
 
 
@@ -524,13 +763,26 @@ def extract_source(lines: list[str]) -> tuple[list[str], str | None]:
     return kept, source
 
 
-def clean_body(lines: list[str], title: str | None) -> str:
-    """Paragraphs separated by a blank line, without "Baca juga" lines or a repeated title."""
-    paras = [_collapse(line) for line in lines]
-    paras = [p for p in paras if p and not _BOILERPLATE_LINE.match(p)]
+def clean_body(
+    lines: list[str], title: str | None, drop_lines: list[re.Pattern] | None = None
+) -> str:
+    """Paragraphs separated by a blank line, without related links, labels, credits, a title."""
+    paras = [p for p in (_collapse(line) for line in lines) if p]
     if paras and title and _compact(paras[0]) == _compact(title):
         paras = paras[1:]
+    paras = [p for p in paras if not _is_noise_line(p, drop_lines or [])]
     return "\n\n".join(paras)
+
+
+def _is_noise_line(line: str, drop_lines: list[re.Pattern]) -> bool:
+    """Lines that are layout, not story: "Baca juga", ad labels, photo credits, bare URLs."""
+    return bool(
+        _BOILERPLATE_LINE.match(line)
+        or _LABEL_LINE.match(line)
+        or (len(line) <= 200 and _CREDIT_LINE.match(line))
+        or _BARE_VALUE_LINE.match(line)
+        or any(pattern.search(line) for pattern in drop_lines)
+    )
 
 
 def is_link_list(body: str, tree: HtmlElement) -> bool:
@@ -760,8 +1012,23 @@ def parse_date(value: Any) -> str | None:
     return parse_text_date(value)
 
 
+_DAY_NAMES = r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
+# Indonesian news style: "Rabu (4/6/2025)", day first, often with "pukul 10.30 WIB" after it.
+_DAY_PAREN_DATE = re.compile(
+    rf"\b{_DAY_NAMES}\s*,?\s*\(\s*(\d{{1,2}})/(\d{{1,2}})/(\d{{4}})\s*\)"
+    r"(?:[,\s]+(?:pukul\s+|jam\s+)?(\d{1,2})[:.](\d{2})\s*(WIB|WITA|WIT)?)?",
+    re.I,
+)
+
+
 def parse_text_date(text: str) -> str | None:
     """The first human-written date in a text, Indonesian, English or German month names."""
+    match = _DAY_PAREN_DATE.search(text)
+    if match:
+        d, mo, y, h, mi, z = match.groups()
+        if h is not None and z is None:
+            h = mi = None  # a time without a zone is ambiguous; the day is not
+        return _iso(y, mo, d, h, mi, None, _zone(z))
     match = _TEXT_DATE.search(text)
     if match:
         d, mon, y, h, mi, s, z = match.groups()
@@ -817,7 +1084,27 @@ def _date_in_text(tree: HtmlElement) -> str | None:
 def choose_published(
     ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, traf_date: str | None
 ) -> str | None:
-    """JSON-LD, meta tags, marked-up dates, written dates with time, then htmldate's day."""
+    """JSON-LD, meta tags, marked-up dates, written dates with time, then htmldate's day.
+
+    A UTC stamp is restated in the outlet's local time when the page gives that too, so the
+    day is the one the outlet printed (22:35 in Los Angeles is the next day in UTC).
+    """
+    value = _stated_published(ld, meta, tree)
+    if value:
+        return _in_local_time(value, ld, meta, tree)
+    return choose_published_fallback(traf_date, _date_in_text(tree))
+
+
+def choose_published_fallback(traf_date: str | None, written: str | None) -> str | None:
+    """htmldate's day, with the written time when the page prints one on that same day."""
+    day = parse_date(traf_date) if traf_date else None
+    if written and (day is None or written[:10] == day):
+        return written
+    return day or written
+
+
+def _stated_published(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str | None:
+    """The publication time the page states in structured data or markup."""
     value = parse_date(_str(ld.get("published")))
     if value:
         return value
@@ -825,11 +1112,38 @@ def choose_published(
         value = parse_date(meta.get(key))
         if value:
             return value
-    value = _date_in_markup(tree)
-    if value:
+    return _date_in_markup(tree)
+
+
+def _in_local_time(value: str, ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str:
+    """A UTC time restated with the local offset another statement on the page reveals."""
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
         return value
-    day = parse_date(traf_date) if traf_date else None
-    written = _date_in_text(tree)
-    if written and (day is None or written[:10] == day):
-        return written
-    return day or written
+    if stamp.tzinfo is None or stamp.utcoffset() != timedelta(0):
+        return value
+    others = [parse_date(meta.get(key)) for key in _DATE_META_KEYS]
+    others += [parse_date(_str(ld.get("created"))), _date_in_markup(tree), _date_in_text(tree)]
+    for other in others:
+        local = _same_instant_local(stamp, other)
+        if local:
+            return local
+    return value
+
+
+def _same_instant_local(utc: datetime, other: str | None) -> str | None:
+    """``other`` as an offset time when it is ``utc`` seen from a zone up to 14 hours away."""
+    if not other or "T" not in other:
+        return None
+    try:
+        local = datetime.fromisoformat(other)
+    except ValueError:
+        return None
+    if local.tzinfo is not None:
+        same = local == utc and local.utcoffset() != timedelta(0)
+        return local.isoformat() if same else None
+    shift = local - utc.replace(tzinfo=None)
+    if not shift or abs(shift) > timedelta(hours=14) or shift % timedelta(minutes=15):
+        return None
+    return local.replace(tzinfo=timezone(shift)).isoformat()

@@ -26,6 +26,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "CrawlConfig",
+    "ExtractConfig",
     "FeedConfig",
     "ScheduleConfig",
     "TopicConfig",
@@ -38,7 +39,8 @@ __all__ = [
 # Schema: the single source of truth for key names, shared by unknown-key checks and CONFIG_KEYS.
 
 _TOP_KEYS = ("database", "feeds", "topics", "alerts", "schedule", "crawl")
-_FEED_KEYS = ("name", "url", "interval")
+_FEED_KEYS = ("name", "url", "interval", "extract")
+_EXTRACT_KEYS = ("body", "title", "date", "authors", "drop", "drop_lines")
 _TOPIC_KEYS = ("name", "query", "description")
 _SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "alerts": ("log", "digest", "backfill", "digest_window"),
@@ -58,7 +60,8 @@ _SECTION_KEYS: dict[str, tuple[str, ...]] = {
 
 CONFIG_KEYS: tuple[str, ...] = (
     "database",
-    *(f"feeds[].{k}" for k in _FEED_KEYS),
+    *(f"feeds[].{k}" for k in _FEED_KEYS if k != "extract"),
+    *(f"feeds[].extract.{k}" for k in _EXTRACT_KEYS),
     *(f"topics[].{k}" for k in _TOPIC_KEYS),
     *(f"{section}.{k}" for section, keys in _SECTION_KEYS.items() for k in keys),
 )
@@ -67,6 +70,12 @@ CONFIG_KEYS: tuple[str, ...] = (
 DEFAULTS: dict[str, Any] = {
     "database": "data/newswatch.db",
     "feeds[].interval": None,
+    "feeds[].extract.body": None,
+    "feeds[].extract.title": None,
+    "feeds[].extract.date": None,
+    "feeds[].extract.authors": None,
+    "feeds[].extract.drop": [],
+    "feeds[].extract.drop_lines": [],
     "topics[].description": None,
     "alerts.log": "data/alerts.jsonl",
     "alerts.digest": "data/digest.md",
@@ -105,12 +114,25 @@ _FTS_TABLE = (
 
 
 @dataclass(frozen=True)
+class ExtractConfig:
+    """Per-feed extraction overrides: CSS selectors, and regexes of body lines to drop."""
+
+    body: str | None = None
+    title: str | None = None
+    date: str | None = None
+    authors: str | None = None
+    drop: tuple[str, ...] = ()
+    drop_lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FeedConfig:
     """One RSS/Atom feed; ``interval`` None means "follow ``schedule.interval``"."""
 
     name: str
     url: str
     interval: float | None = None
+    extract: ExtractConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -456,9 +478,62 @@ def _check_feeds(c: _Checker, raw: Any) -> list[tuple[int, FeedConfig]]:
                 c.problem(f"{at}.url", f"duplicate URL {url!r} (also {urls[url]})")
             else:
                 urls[url] = at
+        extract = _check_extract(c, f"{at}.extract", item.get("extract"))
         if name is not None and url is not None:
-            feeds.append((i, FeedConfig(name=name, url=url, interval=interval)))
+            feed = FeedConfig(name=name, url=url, interval=interval, extract=extract)
+            feeds.append((i, feed))
     return feeds
+
+
+def _check_extract(c: _Checker, key: str, raw: Any) -> ExtractConfig | None:
+    """The optional ``extract:`` block: selectors that cssselect parses, regexes that compile."""
+    if raw is None:
+        return None
+    item = c.mapping(raw, key, _EXTRACT_KEYS)
+    if not item:
+        return None
+    fields: dict[str, Any] = {}
+    for name in ("body", "title", "date", "authors"):
+        if item.get(name) is not None:
+            fields[name] = _css(c, f"{key}.{name}", item[name])
+    for name, check in (("drop", _css), ("drop_lines", _regex)):
+        values = item.get(name)
+        if values is None:
+            continue
+        if not isinstance(values, list):
+            c.problem(f"{key}.{name}", f"expected a list of strings, got {_show(values)}")
+            continue
+        checked = [check(c, f"{key}.{name}[{j}]", v) for j, v in enumerate(values)]
+        fields[name] = tuple(v for v in checked if v is not None)
+    return ExtractConfig(**fields)
+
+
+def _css(c: _Checker, key: str, raw: Any) -> str | None:
+    """A CSS selector string that cssselect can translate, or None with the problem recorded."""
+    from cssselect import GenericTranslator, SelectorError
+
+    text = c.string(key, raw)
+    if text is None:
+        return None
+    try:
+        GenericTranslator().css_to_xpath(text)
+    except SelectorError as exc:
+        c.problem(key, f"not a valid CSS selector {text!r} ({exc})")
+        return None
+    return text
+
+
+def _regex(c: _Checker, key: str, raw: Any) -> str | None:
+    """A regular expression string that compiles, or None with the problem recorded."""
+    text = c.string(key, raw)
+    if text is None:
+        return None
+    try:
+        re.compile(text)
+    except re.error as exc:
+        c.problem(key, f"not a valid regular expression {text!r} ({exc})")
+        return None
+    return text
 
 
 def _check_topics(c: _Checker, raw: Any) -> list[TopicConfig]:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, rss, run_newswatch, write_config
 
 from scheduler import alerting
 from scheduler.alerting import alert_record, deliver, match_and_deliver, start_alerts
@@ -18,6 +17,8 @@ from scheduler.config import load_config
 from scheduler.sanitize import json_line
 from storage import alerts as sql
 from storage.store import NewStory, Store
+
+from conftest import REPO, rss, run_newswatch, write_config
 
 CONTRACT_KEYS = {"alert_id", "topic", "url", "title", "published", "feed", "created", "snippet"}
 

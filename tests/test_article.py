@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from crawler.article import Article, parse_article, parse_date, strip_site_suffix
+from crawler.article import Article, clean_body, parse_article, parse_date, strip_site_suffix
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))["pages"]
@@ -182,3 +183,128 @@ def test_parse_date(text: str, iso: str | None) -> None:
 )  # fmt: skip
 def test_strip_site_suffix(title: str, site: str | None, url: str, clean: str) -> None:
     assert strip_site_suffix(title, site, url, loose=True) == clean
+
+
+# --- rules added for issue 5 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Rabu (4/6/2025)", "2025-06-04"),
+        ("JAKARTA, KOMPAS.com - Sabtu (31/5/2025), hujan deras", "2025-05-31"),
+        ("Kamis (12/6/2025) pukul 10.30 WIB", "2025-06-12T10:30:00+07:00"),
+        ("Jumat (6/6/2025) 19:05 WITA", "2025-06-06T19:05:00+08:00"),
+        ("Senin (13/13/2025)", None),
+    ],
+)
+def test_indonesian_day_first_dates(text: str, iso: str | None) -> None:
+    assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ADVERTISEMENT",
+        "SCROLL TO CONTINUE WITH CONTENT",
+        "Iklan",
+        "Foto: Dimas Contoh/Kabar Contoh",
+        "(Foto: Arsip Redaksi)",
+        "ANTARA FOTO/Contoh Fotografer/abc.",
+        "Photo: Jane Example/Getty Images",
+        "2025-06-04T10:30:00+07:00",
+        "https://cdn.example.test/img/photo-1.jpg",
+        "Baca Juga: Judul Lain",
+        "Simak juga: Video Lain",
+        "Read also: Another story",
+    ],
+)
+def test_layout_lines_are_dropped(line: str) -> None:
+    body = clean_body(["Paragraf pertama yang panjang.", line, "Paragraf kedua."], None)
+    assert body == "Paragraf pertama yang panjang.\n\nParagraf kedua."
+
+
+def test_prose_that_mentions_photos_or_ads_is_kept() -> None:
+    lines = [
+        "Foto-foto banjir itu beredar luas di media sosial sejak pagi.",
+        "Advertisement spending rose by a tenth, the agency said.",
+        "Pompa Air Dikerahkan",
+    ]
+    assert clean_body(lines, None) == "\n\n".join(lines)
+
+
+def test_feed_drop_lines_patterns_apply() -> None:
+    body = clean_body(["Isi berita.", "Simak Video: Banjir"], None, [re.compile("^Simak Video")])
+    assert body == "Isi berita."
+
+
+OVERRIDE_PAGE = b"""<html><head><title>Portal Contoh</title></head><body>
+<div class="judul-besar">Gempa Kecil Guncang Kota Pesisir</div>
+<span class="waktu" data-x="1">Diterbitkan Selasa, 9 September 2025 13:45 WIB</span>
+<div class="isi"><p>Gempa berkekuatan kecil mengguncang kota pesisir pada siang hari.</p>
+<div class="promo-box"><p>Langganan buletin kami sekarang juga, gratis.</p></div>
+<p>Tidak ada laporan kerusakan bangunan maupun korban jiwa hingga sore hari.</p>
+<p>Catatan redaksi: artikel ini diperbarui.</p></div>
+<p class="reporter"><a>Ayu Contoh</a> <a>Budi Contoh</a></p>
+</body></html>"""
+
+
+def test_feed_overrides_select_fields_and_drop_parts() -> None:
+    overrides = {
+        "title": ".judul-besar",
+        "date": ".waktu",
+        "authors": ".reporter a",
+        "body": "div.isi",
+        "drop": [".promo-box"],
+        "drop_lines": ["^Catatan redaksi"],
+    }
+    got = parse_article(OVERRIDE_PAGE, "http://x.test/a", overrides=overrides)
+    assert got.title == "Gempa Kecil Guncang Kota Pesisir"
+    assert got.published == "2025-09-09T13:45:00+07:00"
+    assert got.authors == ["Ayu Contoh", "Budi Contoh"]
+    assert got.body == (
+        "Gempa berkekuatan kecil mengguncang kota pesisir pada siang hari.\n\n"
+        "Tidak ada laporan kerusakan bangunan maupun korban jiwa hingga sore hari."
+    )
+
+
+def test_bad_overrides_never_raise() -> None:
+    overrides = {"body": "div[", "drop": ["::nope"], "drop_lines": ["(unclosed"], "title": 5}
+    got = parse_article(OVERRIDE_PAGE, "http://x.test/a", overrides=overrides)
+    assert isinstance(got, Article)
+
+
+def test_utc_stamp_is_restated_in_the_local_time_the_page_prints() -> None:
+    page = b"""<html><head>
+    <meta property="article:published_time" content="2023-11-09T06:35:29+00:00">
+    <meta name="sailthru.date" content="2023-11-08 22:35:29">
+    <title>Night story</title></head>
+    <body><article><p>Late news text.</p></article></body></html>"""
+    got = parse_article(page, "http://x.test/a")
+    assert got.published == "2023-11-08T22:35:29-08:00"
+
+
+def test_any_article_subtype_in_jsonld_counts() -> None:
+    page = b"""<html><head><script type="application/ld+json">
+    {"@type": "ReportageNewsArticle", "headline": "Field report from the coast",
+     "datePublished": "2025-06-05T20:43:49+0000", "author": {"name": "Rina Contoh"}}
+    </script></head><body><h1>Field report from the coast</h1><p>Text.</p></body></html>"""
+    got = parse_article(page, "http://x.test/a")
+    assert (got.published, got.authors) == ("2025-06-05T20:43:49+00:00", ["Rina Contoh"])
+
+
+def test_title_tail_most_sources_omit_is_dropped() -> None:
+    page = b"""<html><head><title>Harga Beras Turun di Pasar Induk</title>
+    <meta property="og:title" content="Harga Beras Turun di Pasar Induk">
+    <script type="application/ld+json">{"@type": "NewsArticle",
+     "headline": "Harga Beras Turun di Pasar Induk | Ekonomi"}</script></head>
+    <body><h1>Harga Beras Turun di Pasar Induk</h1><p>Text.</p></body></html>"""
+    assert parse_article(page, "http://x.test/a").title == "Harga Beras Turun di Pasar Induk"
+
+
+def test_jsonld_headline_leads_when_sources_disagree() -> None:
+    page = b"""<html><head><meta property="og:title" content="A teaser for social media">
+    <script type="application/ld+json">{"@type": "NewsArticle",
+     "headline": "The headline of record"}</script></head>
+    <body><h1>The headline of record</h1><p>Text.</p></body></html>"""
+    assert parse_article(page, "http://x.test/a").title == "The headline of record"

@@ -79,6 +79,13 @@ def test_shipped_config_writes_every_documented_key():
             present |= {f"{key}.{k}" for k in value}
         elif isinstance(value, list):
             present |= {f"{key}[].{k}" for item in value for k in item}
+            present |= {  # one nested block, e.g. feeds[].extract.body
+                f"{key}[].{k}.{kk}"
+                for item in value
+                for k, v in item.items()
+                if isinstance(v, dict)
+                for kk in v
+            }
         else:
             present.add(key)
     assert set(CONFIG_KEYS) - present == set()
@@ -512,3 +519,58 @@ def test_valid_fts_queries(query):
 @pytest.mark.parametrize("query", ["AND", "NOT korut", "(a OR b", '"open', "nosuch: x"])
 def test_invalid_fts_queries(query):
     assert validate_fts_query(query)
+
+
+# --- per-feed extract overrides ---------------------------------------------------------------
+
+
+def test_feed_extract_block_is_parsed(tmp_path):
+    from scheduler.config import ExtractConfig
+
+    feed = {
+        "name": "tribun",
+        "url": "https://www.tribunnews.com/rss",
+        "extract": {
+            "body": "div.side-article.txt-article",
+            "title": "h1#arttitle",
+            "date": "time",
+            "authors": ".credit a",
+            "drop": [".baca-juga", "div[id^=ads]"],
+            "drop_lines": ["^Baca Juga", r"^\(Tribunnews\.com\)$"],
+        },
+    }
+    config = load_config(write(tmp_path, {**MINIMAL, "feeds": [feed]}))
+    assert config.feeds[0].extract == ExtractConfig(
+        body="div.side-article.txt-article",
+        title="h1#arttitle",
+        date="time",
+        authors=".credit a",
+        drop=(".baca-juga", "div[id^=ads]"),
+        drop_lines=("^Baca Juga", r"^\(Tribunnews\.com\)$"),
+    )
+
+
+def test_feed_without_extract_block_has_none(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL)).feeds[0].extract is None
+
+
+def test_feed_extract_problems_name_their_key_path(tmp_path):
+    feed = {
+        "name": "tribun",
+        "url": "https://www.tribunnews.com/rss",
+        "extract": {
+            "body": "div[",
+            "title": 3,
+            "drop": "not-a-list",
+            "drop_lines": ["ok", "(unclosed"],
+            "colour": "red",
+        },
+    }
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, {**MINIMAL, "feeds": [feed]}))
+    text = "\n".join(err.value.problems)
+    assert "feeds[0].extract.body: not a valid CSS selector" in text
+    assert "feeds[0].extract.title: expected a string" in text
+    assert "feeds[0].extract.drop: expected a list of strings" in text
+    assert "feeds[0].extract.drop_lines[1]: not a valid regular expression" in text
+    assert "feeds[0].extract.colour: unknown key" in text

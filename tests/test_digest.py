@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from conftest import write_config
 
 from scheduler import digest
 from scheduler.alerting import match_and_deliver, start_alerts
 from scheduler.cli import main
 from scheduler.config import load_config
 from storage.store import NewStory, Store
+
+from conftest import write_config
 
 EVIL = '<script>alert("x")</script> *bold* [link](javascript:alert(1)) & co\n# Heading'
 

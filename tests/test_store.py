@@ -92,3 +92,40 @@ def test_reader_does_not_block_a_writer(tmp_path):
         reader.rollback()
         reader.close()
         assert store.count("stories") == 2
+
+
+# --- extraction health ------------------------------------------------------------------------
+
+
+def test_extraction_health_shares_over_the_last_stories(tmp_path):
+    with Store(tmp_path / "n.db") as store:
+        assert store.extraction_health("antara") == {
+            "n": 0,
+            "share_body": None,
+            "share_date": None,
+            "share_authors": None,
+        }
+        for i in range(4):
+            store.add_story(story(f"https://a.example/news/{i}"))
+        store.add_story(story("https://a.example/news/x", body="", published=None, authors=[]))
+        store.add_story(story("https://b.example/news/1", feed="other", body=""))
+        health = store.extraction_health("antara", last_n=2)
+        assert health == {"n": 2, "share_body": 0.5, "share_date": 0.5, "share_authors": 0.5}
+        older = store.extraction_health("antara", last_n=10, skip=1)
+        assert older == {"n": 4, "share_body": 1.0, "share_date": 1.0, "share_authors": 1.0}
+
+
+def test_extraction_drop_is_warned_only_after_a_good_window(tmp_path):
+    from scheduler.status import extraction_warnings, health_cell
+
+    with Store(tmp_path / "n.db") as store:
+        for i in range(10):
+            store.add_story(story(f"https://a.example/news/{i}"))
+        assert extraction_warnings(store, ["antara"]) == []  # too few stories to judge
+        for i in range(10, 20):
+            store.add_story(story(f"https://a.example/news/{i}", body="", authors=[]))
+        warnings = extraction_warnings(store, ["antara"])
+        assert len(warnings) == 2
+        assert "feed=antara body in 0% of the last 10 stories, was 100%" in warnings[0]
+        assert "authors" in warnings[1]
+        assert health_cell(store.extraction_health("antara")) == "50/100/50% of 20"

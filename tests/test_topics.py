@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import write_config
 
 from scheduler.config import ConfigError, load_config
 from storage.alerts import find_matches, max_story_id
 from storage.store import NewStory, Store
+
+from conftest import write_config
 
 # key -> (title, body)
 CORPUS = {
