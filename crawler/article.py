@@ -801,7 +801,7 @@ _WORD = re.compile(r"\w+")
 # ------------------------------------------------------------------ authors
 
 _BYLINE_LABEL = re.compile(
-    r"^\W{0,3}(?:penulis|reporter|wartawan|laporan\s+wartawan[^:]*|kontributor|written\s+by|"
+    r"^\W{0,3}(?:penulis|reporter|wartawan|laporan\s+wartawan[^:|]*|kontributor|written\s+by|"
     r"author)\s*:\s*(.{2,120}?)\s*$",
     re.I,
 )
@@ -820,14 +820,27 @@ def extract_bylines(lines: list[str]) -> tuple[list[str], list[str]]:
         stripped = line.strip()
         match = (
             _BYLINE_LABEL.match(stripped)
+            or _BYLINE_REPORT.match(stripped)
             or _BYLINE_PAREN.match(stripped)
             or _BY_LINE.match(stripped)
         )
         if match:
-            names.extend(split_names(match.group(1)))
+            # A credit line goes on with other roles: "Penulis: A | Editor: B" names A only.
+            names.extend(split_names(_OTHER_ROLE.split(match.group(1))[0]))
             continue
         kept.append(line)
     return names, kept
+
+
+# Tribun's "Laporan Wartawan Tribunnews.com, Namira Yunia" (no colon).
+_BYLINE_REPORT = re.compile(
+    r"^laporan\s+(?:wartawan|reporter|koresponden)\s+[\w.-]+\s*,\s*(.{2,120}?)\s*$", re.I
+)
+_OTHER_ROLE = re.compile(
+    r"\s*(?:\||/|,|;)?\s*\b(?:editor|penyunting|redaktur|fotografer|foto|photo|videografer|"
+    r"ilustrasi|sumber|source)\b\s*:",
+    re.I,
+)
 
 
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\||&|\s(?:and|dan|und)\s)\s*")

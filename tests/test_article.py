@@ -308,3 +308,20 @@ def test_jsonld_headline_leads_when_sources_disagree() -> None:
      "headline": "The headline of record"}</script></head>
     <body><h1>The headline of record</h1><p>Text.</p></body></html>"""
     assert parse_article(page, "http://x.test/a").title == "The headline of record"
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Penulis: Rina Wulandari | Editor: Budi Santoso", ["Rina Wulandari"]),
+        ("Penulis: Rina Wulandari / Editor: Budi", ["Rina Wulandari"]),
+        ("Laporan Wartawan Tribunnews.com, Namira Yunia | Editor: Wahyu", ["Namira Yunia"]),
+        ("Laporan Wartawan Tribunnews.com, Namira Yunia", ["Namira Yunia"]),
+        ("Reporter: Ahmad Fauzi, Sri Lestari", ["Ahmad Fauzi", "Sri Lestari"]),
+    ],
+)
+def test_credit_lines_name_the_writer_only(line, names):
+    from crawler.article import extract_bylines
+
+    found, kept = extract_bylines([line, "Paragraf berita."])
+    assert found == names and kept == ["Paragraf berita."]
