@@ -125,7 +125,8 @@ def run_cycle(
             errors=stats.get("errors", 0),
             stats=stats,
         )
-        for warning in extraction_warnings(store, [feed.name for feed in feeds]):
+        # Only a feed that brought stories can have changed its health.
+        for warning in extraction_warnings(store, store.feeds_with_stories_after(before)):
             logger.warning(warning)
         summary.alerts = match_and_deliver(store, config, before)
         update_digest(store, config, summary.alerts)

@@ -120,3 +120,9 @@ def m002_topics(db: Database) -> None:
     # alerted again for a topic that already alerted the original.
     db.execute("ALTER TABLE alerts ADD COLUMN content_key TEXT")
     db.execute("CREATE INDEX alerts_content ON alerts(topic, content_key)")
+
+
+@migrations()
+def m003_stories_by_feed(db: Database) -> None:
+    # Extraction health reads a feed's latest stories after every cycle.
+    db.execute("CREATE INDEX IF NOT EXISTS stories_feed ON stories(feed, id)")

@@ -251,6 +251,12 @@ class Store:
     def count(self, table: str) -> int:
         return self.db[table].count
 
+    def feeds_with_stories_after(self, story_id: int) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT feed FROM stories WHERE id > ? AND feed IS NOT NULL", [story_id]
+        )
+        return [row[0] for row in rows]
+
     def extraction_health(self, feed: str, last_n: int = 20, skip: int = 0) -> dict:
         """Share of a feed's last ``last_n`` stories (newest first, ``skip`` newer ones left
         out) that have a body, a date and authors: a drop means the site changed its layout."""
