@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +21,11 @@ config_option = click.option(
     show_default=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="The config file.",
+)
+log_file_option = click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append the log to this file instead of stderr.",
 )
 
 
@@ -42,13 +49,44 @@ class _LibraryNoise(logging.Filter):
         return True
 
 
-def setup_logging(verbose: bool = False) -> None:
+class _JournalFormatter(logging.Formatter):
+    """journald stamps each line itself; a ``<N>`` prefix gives it the syslog priority."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = record.levelno
+        priority = 3 if level >= logging.ERROR else 4 if level >= logging.WARNING else 6
+        return f"<{priority}>" + super().format(record)
+
+
+def _stderr_is_journal() -> bool:
+    """systemd sets JOURNAL_STREAM to the device:inode of the stderr it connected to journald."""
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return False
+    return os.environ.get("JOURNAL_STREAM", "") == f"{st.st_dev}:{st.st_ino}"
+
+
+def setup_logging(verbose: bool = False, log_file: Path | None = None) -> None:
+    """Logs to ``log_file`` (appended) or stderr: a terminal, journald, or plain lines."""
     level = logging.DEBUG if verbose else logging.INFO
-    if sys.stderr.isatty():
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        # Reopens the file when logrotate moves it away.
+        handler: logging.Handler = logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
+            )
+        )
+    elif sys.stderr.isatty():
         from rich.logging import RichHandler
 
-        handler: logging.Handler = RichHandler(show_path=False, markup=False)
+        handler = RichHandler(show_path=False, markup=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
+    elif _stderr_is_journal():
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_JournalFormatter("%(levelname)s %(name)s: %(message)s"))
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(
@@ -82,19 +120,41 @@ def main() -> None:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
+@click.option(
+    "--due", is_flag=True, help="Only the feeds whose next poll has come (the daemon's cycles)."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every skipped entry and known story.")
-def crawl(config_path: Path, feeds: tuple[str, ...], progress: bool | None, verbose: bool) -> None:
+@log_file_option
+def crawl(
+    config_path: Path,
+    feeds: tuple[str, ...],
+    progress: bool | None,
+    due: bool,
+    verbose: bool,
+    log_file: Path | None,
+) -> None:
     """One crawl of all (or the named) feeds, then topic matching and alerts."""
     config = load_or_exit(config_path)
     unknown = sorted(set(feeds) - {feed.name for feed in config.feeds})
     if unknown:
         click.echo(f"--feed: no feed named {', '.join(map(repr, unknown))} in the config", err=True)
         sys.exit(2)
-    setup_logging(verbose)
+    setup_logging(verbose, log_file)
     from .cycle import run_cycle
+    from .lockfile import LockFile, LockHeld, crawl_lock_path
 
-    summary = run_cycle(config, feeds, progress=progress)
+    try:  # one crawl per database at a time: a manual crawl while the daemon's child runs
+        lock = LockFile(crawl_lock_path(config.database), "newswatch crawl").acquire()
+    except LockHeld as exc:
+        click.echo(f"{exc}; try again when it has finished", err=True)
+        sys.exit(3)
+    try:
+        summary = run_cycle(config, feeds, progress=progress, due_only=due)
+    finally:
+        lock.release()
     click.echo(summary.line())
+    if not summary.completed:  # cut short by a signal: not a completed run
+        sys.exit(1)
 
 
 @main.command()
@@ -196,6 +256,54 @@ def topics_test(config_path: Path, query: str, since: float | None, limit: int) 
         click.echo(f"FTS5 rejects this query: {error}{hint}", err=True)
         sys.exit(2)
     print_dry_run(config, query, since=since, limit=limit)
+
+
+@main.command("run")
+@config_option
+@log_file_option
+@click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=20.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="On SIGTERM/SIGINT, how long a running crawl may take to finish before it is stopped.",
+)
+def run_command(config_path: Path, log_file: Path | None, grace: float) -> None:
+    """The daemon: crawl on the schedule (and write the daily digest) until SIGTERM/SIGINT."""
+    config = load_or_exit(config_path)
+    log_file = log_file.absolute() if log_file is not None else None
+    setup_logging(log_file=log_file)
+    from .daemon import run_daemon
+    from .lockfile import LockHeld
+
+    try:
+        status = run_daemon(config, grace=grace, log_file=log_file)
+    except LockHeld as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    sys.exit(status)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "folder",
+    metavar="PATH",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the demo's config, database, alert log and digest"
+    " (default: a new temporary folder).",
+)
+def demo(folder: Path | None) -> None:
+    """Run the whole product offline on a bundled sample outlet: crawl twice, show alerts."""
+    from .demo import DemoError, run_demo
+
+    try:
+        status = run_demo(folder)
+    except DemoError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    sys.exit(status)
 
 
 if __name__ == "__main__":
