@@ -31,5 +31,6 @@ def run_crawl(crawl: Any, feeds: Sequence[Any], store: Store, progress: bool | N
         for key, value in crawler.stats.get_stats().items()
         if key.startswith(prefix)
     }
-    stats["finish_reason"] = crawler.stats.get_value("finish_reason")  # "finished" if complete
-    return stats, list(crawler.spider.polls.values())
+    # "finished" when complete; None when a second signal stopped the reactor outright.
+    stats["finish_reason"] = crawler.stats.get_value("finish_reason")
+    return stats, crawler.spider.final_polls(stats["finish_reason"])

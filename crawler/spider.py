@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -74,7 +73,6 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -257,9 +255,21 @@ class NewsSpider(scrapy.Spider):
             backfill=backfill,
         )
 
-    def on_closed(self, spider, reason):
-        """A crawl cut short forgets its validators, so its feeds are read in full next time."""
+    def final_polls(self, reason: str | None) -> list[FeedPoll]:
+        """Each feed's poll; a crawl cut short forgets its validators (its feeds are read in
+        full next time), and a feed that never answered (a hung server at the deadline) counts
+        as failed, so it backs off instead of holding up every following cycle."""
         if reason != "finished":
             for poll in self.polls.values():
                 poll.etag = poll.last_modified = poll.body_hash = None
                 poll.complete = False
+            for feed in self.feeds:
+                if feed.name not in self.polls:
+                    self.polls[feed.name] = FeedPoll(
+                        feed.name,
+                        feed.url,
+                        "error",
+                        None,
+                        f"no answer before the crawl stopped ({reason or 'killed'})",
+                    )
+        return list(self.polls.values())

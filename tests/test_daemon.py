@@ -538,6 +538,14 @@ def test_a_hanging_feed_does_not_hold_the_others_past_the_deadline(server, tmp_p
         20,
     )
     assert {a["title"] for a in alert_log(tmp_path)} == {"Peace talks open", "Trade talks"}
+    # The feed that never answered is recorded as failed, so it backs off (here, bounded by
+    # max_interval 1s, only a little: the next cycle still overruns on it).
+    conn = sqlite3.connect(tmp_path / "newswatch.db")
+    errors, reason = conn.execute(
+        "SELECT errors, last_error FROM feeds WHERE name='hang'"
+    ).fetchone()
+    conn.close()
+    assert errors >= 1 and reason.startswith("no answer before the crawl stopped")
     d.wait_for(r"cycle 2 overran", 20)
 
 
