@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -93,6 +94,7 @@ def setup_logging(verbose: bool = False, log_file: Path | None = None) -> None:
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
         )
     handler.addFilter(_LibraryNoise())
+    logging.captureWarnings(True)  # library warnings (dateutil, lxml) become filtered records
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
@@ -108,7 +110,18 @@ def load_or_exit(path: Path) -> Config:
         sys.exit(2)
 
 
-@click.group()
+class _Group(click.Group):
+    """Turns a database that SQLite cannot use into one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as exc:
+            click.echo(f"newswatch: the database cannot be used: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="newswatch")
 def main() -> None:
     """newswatch: watch news feeds for topics, store each story once, alert on matches."""

@@ -264,3 +264,20 @@ def test_interrupted_first_poll_stays_backfill(tmp_path, server):
     rows = stories(tmp_path / "newswatch.db")
     assert len(rows) == 6 and all(row["backfill"] == 1 for row in rows.values())
     assert not (tmp_path / "alerts.jsonl").exists() or (tmp_path / "alerts.jsonl").read_text() == ""
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not a database at all" * 100])
+def test_unusable_database_is_one_clear_line_and_left_alone(tmp_path, server, content):
+    server.add("/feed.xml", rss([]), content_type="application/rss+xml")
+    config = write_config(tmp_path, [("f", server.url("/feed.xml"))])
+    db = tmp_path / "newswatch.db"
+    db.write_bytes(content)
+    if not content:  # an empty file is a new database to SQLite: that one is fine
+        assert run_newswatch("crawl", "-c", str(config)).returncode == 0
+        return
+    for command in ("crawl", "status"):
+        result = run_newswatch(command, "-c", str(config))
+        assert result.returncode == 1, result.stderr
+        assert "the database cannot be used" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert db.read_bytes() == content
