@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -568,11 +568,19 @@ def canonical_url(meta: dict[str, str], url: str) -> str | None:
             absolute = urljoin(url, href.strip())
         except ValueError:
             continue
-        if same_site(absolute, url):
+        if same_site(absolute, url) and not _names_a_section_of(absolute, url):
             normal = normalize_url(absolute)
             if normal:
                 return normal
     return None
+
+
+def _names_a_section_of(canonical: str, url: str) -> bool:
+    """A canonical that is the home page or a section above the article (a misconfigured
+    CMS, a consent wall) would make every article on the site one story."""
+    path = urlsplit(canonical).path or "/"
+    own = re.sub(r"/(?:index|default)\.\w+$", "/", urlsplit(url).path or "/")
+    return path != own and path.endswith("/") and own.startswith(path)
 
 
 # ------------------------------------------------------------------ title
@@ -885,7 +893,8 @@ def _ld_author_names(value: Any, depth: int = 0) -> list[str]:
 
 
 def _dedupe(names: list[str], site_name: str | None) -> list[str]:
-    """Case-insensitive de-duplication in first-seen order, the outlet's own name left out."""
+    """Case-insensitive de-duplication in first-seen order. Outlet names are kept on purpose:
+    for pages that name no person, the publisher is the author they state."""
     seen = set()
     out = []
     for name in names:
@@ -1092,20 +1101,6 @@ def _date_in_text(tree: HtmlElement) -> str | None:
         if value and "T" in value:
             return value
     return None
-
-
-def choose_published(
-    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, traf_date: str | None
-) -> str | None:
-    """JSON-LD, meta tags, marked-up dates, written dates with time, then htmldate's day.
-
-    A UTC stamp is restated in the outlet's local time when the page gives that too, so the
-    day is the one the outlet printed (22:35 in Los Angeles is the next day in UTC).
-    """
-    value = _stated_published(ld, meta, tree)
-    if value:
-        return _in_local_time(value, ld, meta, tree)
-    return choose_published_fallback(traf_date, _date_in_text(tree))
 
 
 def choose_published_fallback(traf_date: str | None, written: str | None) -> str | None:

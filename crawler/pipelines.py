@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 
 from storage.store import NewStory
 
@@ -15,7 +14,6 @@ class StoragePipeline:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.per_feed: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -28,15 +26,9 @@ class StoragePipeline:
         story_id, created = store.add_story(item)
         stats = self.crawler.stats
         if created:
-            self.per_feed[item.feed] += 1
             stats.inc_value("newswatch/new_stories")
             stats.inc_value(f"newswatch/new_stories_{item.extraction}")
         else:
             stats.inc_value("newswatch/known_canonical")
             logger.debug("known story %s under a new link: %s", story_id, item.links)
         return item
-
-    def close_spider(self):
-        store = self.crawler.spider.store
-        for feed, count in self.per_feed.items():
-            store.count_feed_stories(feed, count)

@@ -258,18 +258,18 @@ class NewsSpider(scrapy.Spider):
     def final_polls(self, reason: str | None) -> list[FeedPoll]:
         """Each feed's poll; a crawl cut short forgets its validators (its feeds are read in
         full next time), and a feed that never answered (a hung server at the deadline) counts
-        as failed, so it backs off instead of holding up every following cycle."""
+        as failed (so does one whose callback raised), so it backs off instead of holding up
+        every following cycle."""
         if reason != "finished":
             for poll in self.polls.values():
                 poll.etag = poll.last_modified = poll.body_hash = None
                 poll.complete = False
-            for feed in self.feeds:
-                if feed.name not in self.polls:
-                    self.polls[feed.name] = FeedPoll(
-                        feed.name,
-                        feed.url,
-                        "error",
-                        None,
-                        f"no answer before the crawl stopped ({reason or 'killed'})",
-                    )
+        why = (
+            "its callback failed (see the error above)"
+            if reason == "finished"
+            else f"no answer before the crawl stopped ({reason or 'killed'})"
+        )
+        for feed in self.feeds:
+            if feed.name not in self.polls:
+                self.polls[feed.name] = FeedPoll(feed.name, feed.url, "error", None, why)
         return list(self.polls.values())

@@ -129,7 +129,7 @@ def run_cycle(
         for warning in extraction_warnings(store, store.feeds_with_stories_after(before)):
             logger.warning(warning)
         summary.alerts = match_and_deliver(store, config, before)
-        update_digest(store, config, summary.alerts)
+        update_digest(store, config)
         summary.seconds = time.monotonic() - started
         store.finish_run(
             run_id,

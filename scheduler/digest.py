@@ -217,10 +217,8 @@ def write_digest(
     return path, count
 
 
-def update_digest(store: Store, config: Config, added: int) -> None:
-    """After a cycle: rewrite the digest when alerts were added (or there is none yet)."""
-    if not added and config.alerts.digest.exists():
-        return
+def update_digest(store: Store, config: Config) -> None:
+    """After every cycle, as the contract says: even a quiet one moves the window on."""
     try:
         write_digest(store, config)
     except OSError as exc:  # the alerts are delivered; a digest we cannot write is not fatal

@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 SHRINK_ON_NEWS = 0.5
 GROW_ON_QUIET = 1.25
 JITTER = 0.25
+MAX_RETRY_AFTER = 30 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -38,15 +39,18 @@ def parse_retry_after(value: str | bytes | None, now: datetime) -> float | None:
     if isinstance(value, bytes):
         value = value.decode("latin-1", "replace")
     value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    return max(0.0, (moment - now).total_seconds())
+    if value.isascii() and value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if moment.tzinfo is None:
+            return None
+        seconds = (moment - now).total_seconds()
+    # A server's number is not to be trusted with our schedule: at most 30 days.
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def plan_next(

@@ -46,9 +46,12 @@ def extraction_warnings(store: Store, feeds: list[str]) -> list[str]:
 
 def feed_rows(config: Config) -> list[dict]:
     """The configured feeds, each with what the database knows of it."""
-    with Store(config.database) as store:
-        states = store.feed_states()
-        health = {feed.name: store.extraction_health(feed.name) for feed in config.feeds}
+    states, counts, health = {}, {}, {}
+    if config.database.exists():  # status never creates or changes the database
+        with Store(config.database, readonly=True) as store:
+            states = store.feed_states()
+            counts = store.story_counts()
+            health = {feed.name: store.extraction_health(feed.name) for feed in config.feeds}
     rows = []
     for feed in config.feeds:
         state = states.get(feed.name, {})
@@ -57,11 +60,11 @@ def feed_rows(config: Config) -> list[dict]:
                 "feed": feed.name,
                 "last_poll": state.get("last_poll") or "never",
                 "result": state.get("last_result") or "-",
-                "stories": state.get("stories", 0),
+                "stories": counts.get(feed.name, 0),
                 "errors": state.get("errors", 0),
                 "last_error": state.get("last_error") or "",
                 "next_poll": state.get("next_poll") or "next cycle",
-                "extraction": health_cell(health[feed.name]),
+                "extraction": health_cell(health.get(feed.name, {})),
             }
         )
     return rows

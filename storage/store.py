@@ -69,9 +69,17 @@ class FeedPoll:
 class Store:
     """A newswatch database: open it, and the schema is brought up to date."""
 
-    def __init__(self, path: str | Path, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self, path: str | Path, clock: Callable[[], datetime] = utcnow, readonly: bool = False
+    ):
+        """``readonly``: for readers (``status``) that must not create or change a thing;
+        the database must exist then."""
         self.path = Path(path)
         self.clock = clock
+        if readonly:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            self.db = Database(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S))
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S)
         self.db = Database(conn)
@@ -103,10 +111,10 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            conn.commit()
         except BaseException:
-            conn.rollback()
+            conn.rollback()  # also after a failed commit: never leave a transaction open
             raise
-        conn.commit()
 
     def now(self) -> str:
         return iso(self.clock())
@@ -154,10 +162,6 @@ class Store:
                 story_id = row[0]
             self._add_links(db, story_id, [story.url, *story.links], story.feed, now)
         return story_id, created
-
-    def add_links(self, story_id: int, links: Iterable[str], feed: str | None) -> None:
-        with self.write() as db:
-            self._add_links(db, story_id, links, feed, self.now())
 
     @staticmethod
     def _add_links(db: Database, story_id: int, links: Iterable[str], feed, now: str) -> None:
@@ -223,10 +227,10 @@ class Store:
             ],
         )
 
-    def count_feed_stories(self, name: str, count: int) -> None:
-        if count:
-            with self.write() as db:
-                db.execute("UPDATE feeds SET stories = stories + ? WHERE name = ?", [count, name])
+    def story_counts(self) -> dict[str, int]:
+        """Stories per feed (the feed that first listed each), counted, never stored twice."""
+        rows = self.db.execute("SELECT feed, count(*) FROM stories GROUP BY feed")
+        return {feed: count for feed, count in rows}
 
     # -- runs ---------------------------------------------------------------------------------
 

@@ -325,3 +325,16 @@ def test_credit_lines_name_the_writer_only(line, names):
 
     found, kept = extract_bylines([line, "Paragraf berita."])
     assert found == names and kept == ["Paragraf berita."]
+
+
+def test_a_canonical_naming_the_home_page_is_not_the_story():
+    page = (
+        b'<html><head><link rel="canonical" href="https://www.contoh.co.id/">'
+        b"<title>Judul</title></head><body><article><h1>Judul</h1>"
+        + b"<p>Paragraf berita yang cukup panjang untuk diekstrak oleh pengurai.</p>" * 5
+        + b"</article></body></html>"
+    )
+    url = "https://www.contoh.co.id/berita/2025/09/09/judul-berita"
+    assert parse_article(page, url).url == url
+    section = page.replace(b'href="https://www.contoh.co.id/"', b'href="/berita/"')
+    assert parse_article(section, url).url == url

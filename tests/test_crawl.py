@@ -281,3 +281,10 @@ def test_unusable_database_is_one_clear_line_and_left_alone(tmp_path, server, co
         assert "the database cannot be used" in result.stderr
         assert "Traceback" not in result.stderr
     assert db.read_bytes() == content
+
+
+def test_status_before_any_crawl_creates_nothing(tmp_path, server):
+    config = write_config(tmp_path, [("f", server.url("/feed.xml"))])
+    result = run_newswatch("status", "-c", str(config))
+    assert result.returncode == 0 and "never" in result.stdout
+    assert not (tmp_path / "newswatch.db").exists()

@@ -98,3 +98,8 @@ def test_hostile_inputs_do_not_raise_or_explode():
         + "</author></item>"
     )
     assert parse_feed(long_author, BASE).entries[0].link == "https://a.example/2"
+
+
+def test_unclosed_internal_subset_is_not_a_feed():
+    feed = parse_feed(b'<?xml version="1.0"?>' + b"<!DOCTYPE x [" * 5000, BASE)
+    assert feed.entries == [] and feed.problem

@@ -61,6 +61,11 @@ def test_retry_after_is_honoured():
     assert parse_retry_after("120", NOW) == 120
     assert parse_retry_after(b"Tue, 09 Sep 2025 07:45:00 GMT", NOW) == 3600
     assert parse_retry_after("garbage", NOW) is None
+    # Hostile values never break a cycle: odd digits, huge numbers, absurd dates.
+    assert parse_retry_after("\u00b2".encode("latin-1"), NOW) is None
+    assert parse_retry_after("1" * 400, NOW) == 30 * 86400
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", NOW) == 30 * 86400
+    plan(result="error", errors=1, retry_after=parse_retry_after("1" * 400, NOW))
     p = plan(result="error", errors=1, retry_after=86400, rng=random.Random(1))
     assert p.next_poll == NOW + timedelta(days=1)
     assert plan(result="not_modified", retry_after=10).next_poll > NOW + timedelta(seconds=10)
