@@ -44,5 +44,6 @@ def scrapy_settings(crawl: Any) -> dict[str, Any]:
         },
         "NEWSWATCH_ALLOW_PRIVATE_ADDRESSES": crawl.allow_private_addresses,
         "DNSCACHE_ENABLED": True,
+        "TWISTED_DNS_RESOLVER": "crawler.resolver.PublicOnlyResolver",
         "REACTOR_THREADPOOL_MAXSIZE": 10,
     }

@@ -52,7 +52,7 @@ def failure_reason(failure, timeout: float | None = None) -> str:
     if isinstance(exc, DownloadCancelledError):
         return f"too large: {exc}"
     if isinstance(exc, CannotResolveHostError):
-        return "DNS lookup failed"
+        return str(exc) or "DNS lookup failed"  # also a private answer refused at connect time
     if isinstance(exc, DownloadConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, IgnoreRequest):

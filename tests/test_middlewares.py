@@ -60,3 +60,18 @@ def test_gate_refuses_schemes_and_private_hosts():
 def test_gate_allows_private_when_configured():
     gate = SafetyMiddleware(allow_private=True)
     assert run(gate.process_request(Request("http://127.0.0.1:8000/feed.xml"))) is None
+
+
+def test_resolver_refuses_a_private_answer_at_connect_time():
+    """DNS rebinding: the name passed the gate, then resolves to loopback when dialled."""
+    from scrapy.resolver import dnscache
+    from twisted.internet.error import DNSLookupError
+
+    from crawler.resolver import PublicOnlyResolver
+
+    resolver = PublicOnlyResolver.__new__(PublicOnlyResolver)
+    dnscache["rebind.example"] = "127.0.0.1"
+    with pytest.raises(DNSLookupError, match="private or local"):
+        resolver._refuse_private("127.0.0.1", "rebind.example")
+    assert "rebind.example" not in dnscache
+    assert resolver._refuse_private("93.184.216.34", "a.example") == "93.184.216.34"
