@@ -13,7 +13,13 @@ from .settings import scrapy_settings
 from .spider import NewsSpider
 
 
-def run_crawl(crawl: Any, feeds: Sequence[Any], store: Store, progress: bool | None = None):
+def run_crawl(
+    crawl: Any,
+    feeds: Sequence[Any],
+    store: Store,
+    progress: bool | None = None,
+    states: dict | None = None,
+):
     """Crawl the given feeds into the store; returns its ``newswatch/*`` stats and feed polls.
 
     The polls are not recorded here: the caller plans each feed's next poll first.
@@ -23,7 +29,7 @@ def run_crawl(crawl: Any, feeds: Sequence[Any], store: Store, progress: bool | N
         settings["NEWSWATCH_PROGRESS"] = progress
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, feeds=feeds, store=store)
+    process.crawl(crawler, feeds=feeds, store=store, states=states)
     process.start()
     prefix = "newswatch/"
     stats = {

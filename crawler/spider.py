@@ -63,10 +63,13 @@ def failure_reason(failure, timeout: float | None = None) -> str:
 class NewsSpider(scrapy.Spider):
     name = "newswatch"
 
-    def __init__(self, feeds: Sequence[Any], store: Store, **kwargs: Any):
+    def __init__(
+        self, feeds: Sequence[Any], store: Store, states: dict | None = None, **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self.feeds = list(feeds)
         self.store = store
+        self.states = states  # each feed's row in the feeds table, when the caller has read it
         self.polls: dict[str, FeedPoll] = {}
         self.requested: set[str] = set()
 
@@ -77,7 +80,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.crawler.stats.set_value("newswatch/feeds_total", len(self.feeds))
-        states = self.store.feed_states()
+        states = self.states if self.states is not None else self.store.feed_states()
         for feed in self.feeds:
             state = states.get(feed.name) or {}
             headers = {}

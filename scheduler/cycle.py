@@ -111,7 +111,7 @@ def run_cycle(
         feeds = select_feeds(config, feed_names, due_at, states)
         run_id = store.start_run()
         before = start_alerts(store, config)  # also delivers what a crashed cycle left
-        stats, polls = run_crawl(config.crawl, feeds, store, progress=progress)
+        stats, polls = run_crawl(config.crawl, feeds, store, progress=progress, states=states)
         plan_polls(config, polls, states, clock())
         store.record_polls(polls)
         summary = CycleSummary(
