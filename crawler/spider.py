@@ -73,11 +73,6 @@ class NewsSpider(scrapy.Spider):
         self.polls: dict[str, FeedPoll] = {}
         self.requested: set[str] = set()
 
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        return spider
-
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.crawler.stats.set_value("newswatch/feeds_total", len(self.feeds))
         states = self.states if self.states is not None else self.store.feed_states()
