@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -114,11 +115,12 @@ def run_cycle(
         stats, polls = run_crawl(config.crawl, feeds, store, progress=progress, states=states)
         plan_polls(config, polls, states, clock())
         store.record_polls(polls)
+        results = Counter(poll.result for poll in polls)  # feeds that never answered included
         summary = CycleSummary(
             feeds=len(feeds),
-            feeds_ok=stats.get("feeds_ok", 0),
-            feeds_not_modified=stats.get("feeds_not_modified", 0),
-            feeds_failed=stats.get("feeds_error", 0),
+            feeds_ok=results["ok"],
+            feeds_not_modified=results["not_modified"],
+            feeds_failed=results["error"],
             new_stories=stats.get("new_stories", 0),
             new_from_feed=stats.get("new_stories_feed", 0),
             known_skipped=stats.get("known_skipped", 0),
