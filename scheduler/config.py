@@ -32,6 +32,7 @@ __all__ = [
     "TopicConfig",
     "load_config",
     "parse_duration",
+    "show_duration",
     "validate_fts_query",
 ]
 
@@ -686,7 +687,7 @@ def _validate(data: Any, config_path: Path) -> tuple[Config | None, list[str]]:
     if lo is not None and hi is not None and lo > hi:
         c.problem(
             "schedule.min_interval",
-            f"must not exceed schedule.max_interval ({_show_seconds(lo)} > {_show_seconds(hi)})",
+            f"must not exceed schedule.max_interval ({show_duration(lo)} > {show_duration(hi)})",
         )
     paths = {
         "database": database,
@@ -716,12 +717,12 @@ def _validate(data: Any, config_path: Path) -> tuple[Config | None, list[str]]:
     return config, []
 
 
-def _show_seconds(seconds: float) -> str:
-    """Render seconds back in the largest whole unit, as a user would have written them."""
+def show_duration(seconds: float) -> str:
+    """A duration as the config writes it, in its largest whole unit: 1800 -> "30m"."""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
+    return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:g}s"
 
 
 def load_config(path: str | Path) -> Config:

@@ -32,7 +32,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, load_config, show_duration
 from .lockfile import LockFile, daemon_lock_path
 
 logger = logging.getLogger("newswatch.daemon")
@@ -94,14 +94,6 @@ def write_snapshot(config: Config, path: Path) -> bool:
         return False
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def show_seconds(seconds: float) -> str:
-    """A duration as the config writes it: 1800 -> "30m", 121 -> "121s", 0.5 -> "0.5s"."""
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:g}s"
 
 
 class CatchUpInterval(IntervalTrigger):
@@ -232,8 +224,8 @@ class Daemon:
         logger.warning(
             "no crawl cycle for %s although the interval is %s (was the clock set back?);"
             " starting one now",
-            show_seconds(round(time.monotonic() - self.last_end)),
-            show_seconds(interval),
+            show_duration(round(time.monotonic() - self.last_end)),
+            show_duration(interval),
         )
         now = datetime.now(ZoneInfo(self.config.schedule.timezone))
         self.scheduler.modify_job(CRAWL_JOB, next_run_time=now)
@@ -281,7 +273,7 @@ class Daemon:
             interval = new.schedule.interval
             self.scheduler.modify_job(CRAWL_JOB, misfire_grace_time=max(1, round(interval)))
             self.scheduler.reschedule_job(CRAWL_JOB, trigger=CatchUpInterval(seconds=interval))
-            logger.info("crawl interval is now %s", show_seconds(interval))
+            logger.info("crawl interval is now %s", show_duration(interval))
         if (new.schedule.digest_at, new.schedule.timezone) != (
             old.schedule.digest_at,
             old.schedule.timezone,
@@ -380,7 +372,7 @@ class Daemon:
                 "%s overran its deadline of %s: crawl stopped with %s after %s%s; the next cycle"
                 " runs as scheduled",
                 head,
-                show_seconds(deadline),
+                show_duration(deadline),
                 result.stop_signal,
                 took,
                 summary,
@@ -391,7 +383,7 @@ class Daemon:
                 head,
                 result.stop_signal,
                 took,
-                show_seconds(self.grace),
+                show_duration(self.grace),
                 summary,
             )
         elif result.status == 0:
@@ -454,7 +446,9 @@ class Daemon:
         logger.warning("%s again: stopping the running crawl now", name)
 
     def _shutdown(self, name: str) -> None:
-        running = f"; a running crawl gets {show_seconds(self.grace)}" if self.busy.locked() else ""
+        running = (
+            f"; a running crawl gets {show_duration(self.grace)}" if self.busy.locked() else ""
+        )
         logger.info("%s: stopping%s", name, running)
         for _ in range(100):  # the signal may come before start() has set the scheduler running
             try:
@@ -471,8 +465,8 @@ class Daemon:
             "newswatch run (pid %d): %s, every %s, deadline %s%s",
             os.getpid(),
             self.config.database,
-            show_seconds(s.interval),
-            show_seconds(s.deadline),
+            show_duration(s.interval),
+            show_duration(s.deadline),
             digest,
         )
         if not self.snapshot_ok:

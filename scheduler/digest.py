@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from storage import alerts as sql
 from storage.store import Store, iso, utcnow
 
-from .config import Config
+from .config import Config, show_duration
 from .sanitize import one_line
 
 logger = logging.getLogger("newswatch.digest")
@@ -43,12 +43,8 @@ def format_for(path: Path) -> str:
 
 
 def show_window(seconds: float) -> str:
-    """Seconds as a person writes a duration: 86400 -> "24h"."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = int(seconds // size)
-            return f"{count * 24}h" if unit == "d" and count == 1 else f"{count}{unit}"
-    return f"{seconds:g}s"
+    """The digest's window as people say it: "24h" rather than "1d"."""
+    return "24h" if seconds == 86400 else show_duration(seconds)
 
 
 def collect(

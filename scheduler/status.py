@@ -7,7 +7,7 @@ from rich.table import Table
 
 from storage.store import Store
 
-from .config import Config
+from .config import Config, show_duration
 
 HEALTH_WINDOW = 10  # stories per window when comparing recent extraction with the one before
 HEALTH_LOW = 0.5  # a share below this in the latest window...
@@ -44,6 +44,13 @@ def extraction_warnings(store: Store, feeds: list[str]) -> list[str]:
     return warnings
 
 
+def _interval(pinned: float | None, adapted: float | None) -> str:
+    """The feed's interval as a person reads it; "pinned" when the config fixes it."""
+    if pinned is not None:
+        return f"{show_duration(pinned)} pinned"
+    return show_duration(adapted) if adapted else "-"
+
+
 def feed_rows(config: Config) -> list[dict]:
     """The configured feeds, each with what the database knows of it."""
     states, counts, health = {}, {}, {}
@@ -64,6 +71,7 @@ def feed_rows(config: Config) -> list[dict]:
                 "errors": state.get("errors", 0),
                 "last_error": state.get("last_error") or "",
                 "next_poll": state.get("next_poll") or "next cycle",
+                "interval": _interval(feed.interval, state.get("interval")),
                 "extraction": health_cell(health.get(feed.name, {})),
             }
         )
@@ -73,7 +81,16 @@ def feed_rows(config: Config) -> list[dict]:
 def print_status(config: Config, console: Console | None = None) -> None:
     console = console or Console(soft_wrap=False)
     table = Table(title=f"newswatch: {len(config.feeds)} feeds in {config.database.name}")
-    columns = ("feed", "last poll", "result", "stories", "errors", "next poll", "last error")
+    columns = (
+        "feed",
+        "last poll",
+        "result",
+        "stories",
+        "errors",
+        "next poll",
+        "interval",
+        "last error",
+    )
     for column in columns:
         table.add_column(column, overflow="fold")
     table.add_column("body/date/auth", overflow="fold")
@@ -85,6 +102,7 @@ def print_status(config: Config, console: Console | None = None) -> None:
             str(row["stories"]),
             str(row["errors"]),
             row["next_poll"],
+            row["interval"],
             row["last_error"],
             row["extraction"],
         )
