@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from storage.migrations import FTS_TOKENIZE
+
 __all__ = [
     "CONFIG_KEYS",
     "DEFAULTS",
@@ -105,9 +107,8 @@ _DURATION_RE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd])\s*")
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _HHMM_RE = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _DIGEST_SUFFIXES = (".md", ".html")
-_FTS_TABLE = (
-    'CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize="unicode61 remove_diacritics 2")'
-)
+# Shaped like the real index, with its tokenizer, so what passes here is exactly what runs.
+_FTS_TABLE = f"CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize='{FTS_TOKENIZE}')"
 
 
 # --------------------------------------------------------------------------------------------
