@@ -755,6 +755,21 @@ _BARE_VALUE_LINE = re.compile(
     r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?)\s*$",
     re.I,
 )
+# Lines publishers append around a story: follow/share prompts, newsletter and app sign-ups,
+# "write to the reporter at x@y", contributor credits, "See more:"/"More:" teasers, reading time.
+_TRAILER_LINE = re.compile(
+    r"^\W*(?:follow\s+(?:us\b|@\w+|\w+(?:\s+\w+){0,3}\s+on\s+(?:twitter|facebook|instagram|x)\b)"
+    r"|like\s+this\s+story\?|share\s+this\b|click\s+here\b"
+    r"|(?:sign\s+up|subscribe)\b.{0,120}\bnewsletters?\b"
+    r"|(?:e-?mail|write\s+to|reach|contact)\s+(?:\w+\s+){0,4}at\s+\S+@|have\s+a\s+tip\?"
+    r"|\(?(?:additional\s+)?reporting\s+by\b"
+    r"|.{0,200}\bcontributed\s+(?:reporting|to\s+this\s+(?:report|story|article))"
+    r"(?:\s+from\s+[^.]{1,40})?\W*$"
+    r"|(?:see\s+more|also(?:\s+on\s+\S+)?|more|leggi\s+anche(?:\s+su)?)\s*:"
+    r"|(?:tempo\s+de\s+leitura|reading\s+time|lesezeit)\s*:?\s*\d+\s*\w+\W*$"
+    r"|\d+\s*min(?:ute)?s?\s+read\W*$)",
+    re.I,
+)
 _SOURCE_LINE = re.compile(r"^\W{0,3}sumber\s*:\s*(.{2,80}?)\s*\W{0,3}$", re.I)
 
 
@@ -779,7 +794,29 @@ def clean_body(
     if paras and title and _compact(paras[0]) == _compact(title):
         paras = paras[1:]
     paras = [p for p in paras if not _is_noise_line(p, drop_lines or [])]
-    return "\n\n".join(paras)
+    return "\n\n".join(drop_repeated_runs(paras))
+
+
+def drop_repeated_runs(paras: list[str]) -> list[str]:
+    """Without runs of paragraphs the body already had verbatim (a teaser block or a second copy
+    of the page's story list, a repeated embed placeholder). A lone repeat stays (interviews
+    repeat a question), and so do repeated list items (spec lists of product variants)."""
+    seen: set[str] = set()
+    repeated = []
+    for para in paras:
+        repeated.append(para in seen)
+        seen.add(para)
+    kept, i = [], 0
+    while i < len(paras):
+        j = i + 1
+        while repeated[i] and j < len(paras) and repeated[j]:
+            j += 1
+        run = paras[i:j]
+        prose = [p for p in run if not p.startswith("- ")]
+        if len(run) < 2 or sum(len(p) for p in prose) < 200:
+            kept.extend(run)
+        i = j
+    return kept
 
 
 def _is_noise_line(line: str, drop_lines: list[re.Pattern]) -> bool:
@@ -789,6 +826,7 @@ def _is_noise_line(line: str, drop_lines: list[re.Pattern]) -> bool:
         or _LABEL_LINE.match(line)
         or (len(line) <= 200 and _CREDIT_LINE.match(line))
         or _BARE_VALUE_LINE.match(line)
+        or (len(line) <= 300 and _TRAILER_LINE.match(line))
         or any(pattern.search(line) for pattern in drop_lines)
     )
 
@@ -1081,7 +1119,26 @@ def _date_in_markup(tree: HtmlElement) -> str | None:
             value = parse_date(el.get("datetime") or el.get("content") or el.text_content())
             if value:
                 return value
+    for el in tree.iter("time"):  # a <time> that only prints its day: "31.03.2020"
+        if el.get("datetime") is None:
+            value = _day_only(_collapse(el.text_content()))
+            if value:
+                return value
     return None
+
+
+_DOTTED_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def _day_only(text: str) -> str | None:
+    """The day when a short text is only a date, "31.03.2020" (day first) or "9 March 2020"."""
+    if len(text) > 40:
+        return None
+    match = _DOTTED_DAY.match(text)
+    if match:
+        d, mo, y = match.groups()
+        return _iso(y, mo, d, None, None, None, None)
+    return parse_text_date(text)
 
 
 def _date_in_text(tree: HtmlElement) -> str | None:

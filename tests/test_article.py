@@ -217,6 +217,21 @@ def test_indonesian_day_first_dates(text: str, iso: str | None) -> None:
         "Baca Juga: Judul Lain",
         "Simak juga: Video Lain",
         "Read also: Another story",
+        "Follow Example Daily on Instagram, Facebook and Twitter.",
+        "Follow us @exampledaily for more",
+        "Like this story? Share it with a friend!",
+        "Click here to subscribe to The Sample Newsletter",
+        "Sign up: get the latest stories in our Email Newsletters here.",
+        "Write to Sam Placeholder at sam@example.test",
+        "Have a tip? Sam Placeholder may be reached at sam@example.test.",
+        "(Reporting by Ann Sample; Editing by Ben Sample)",
+        "Additional reporting by Cal Sample",
+        "Dee Sample contributed to this report.",
+        "Eve Sample contributed reporting from Example City.",
+        "SEE MORE: Another invented story headline",
+        "MORE : A teaser for something else",
+        "Reading time: 3 minutes",
+        "4 min read",
     ],
 )
 def test_layout_lines_are_dropped(line: str) -> None:
@@ -229,8 +244,47 @@ def test_prose_that_mentions_photos_or_ads_is_kept() -> None:
         "Foto-foto banjir itu beredar luas di media sosial sejak pagi.",
         "Advertisement spending rose by a tenth, the agency said.",
         "Pompa Air Dikerahkan",
+        "Follow the river north and the road ends at a ferry landing.",
+        "More than 200 families had left the valley by Friday.",
+        "Nobody contributed to this report's findings except the auditors, the minister said.",
+        "Click-through rates fell, the study found.",
     ]
     assert clean_body(lines, None) == "\n\n".join(lines)
+
+
+def test_repeated_runs_of_prose_are_dropped_lone_repeats_kept() -> None:
+    teaser_a = (
+        "An invented teaser about a harbour that reopened after a long winter. " * 2
+    ).strip()
+    teaser_b = (
+        "Another invented teaser, this one about a library moving across town. " * 2
+    ).strip()
+    question = "What do you cook at home on a quiet weekday evening?"
+    lines = [
+        "Opening paragraph of the story.",
+        teaser_a,
+        teaser_b,
+        question,
+        "Soup, mostly.",
+        question,
+        "Whatever is left in the fridge.",
+        "- Weighs 200 grams",
+        "- Charges in an hour",
+        "- Weighs 200 grams",
+        "- Charges in an hour",
+        "Closing paragraph of the story.",
+        teaser_a,
+        teaser_b,
+    ]
+    assert clean_body(lines, None).split("\n\n") == lines[:-2]
+
+
+def test_a_time_element_printing_only_its_day_is_the_date() -> None:
+    page = b"""<html><head><title>Town notes</title></head><body><article>
+    <h1>Town notes</h1><ul><li><time class="create-date"> 31.03.2020 </time></li></ul>
+    <p>The invented town council met on Tuesday and agreed on a new timetable.</p>
+    </article></body></html>"""
+    assert parse_article(page, "http://x.test/a").published == "2020-03-31"
 
 
 def test_feed_drop_lines_patterns_apply() -> None:
