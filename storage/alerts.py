@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import Store
+from .store import Store, connect_readonly
 
 logger = logging.getLogger("newswatch.alerts")
 
@@ -62,10 +62,7 @@ def connection(source: Store | sqlite3.Connection) -> sqlite3.Connection:
 
 def open_readonly(path: str | Path) -> sqlite3.Connection | None:
     """A connection that cannot write (dry runs, listings); None when there is no database yet."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    return connect_readonly(path) if Path(path).exists() else None
 
 
 def max_story_id(source: Store | sqlite3.Connection) -> int:

@@ -22,6 +22,12 @@ from .migrations import migrations
 BUSY_TIMEOUT_S = 30.0
 
 
+def connect_readonly(path: str | Path) -> sqlite3.Connection:
+    """A connection that cannot write, for readers that must not create or change a thing."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -77,8 +83,7 @@ class Store:
         self.path = Path(path)
         self.clock = clock
         if readonly:
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            self.db = Database(sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S))
+            self.db = Database(connect_readonly(self.path))
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S)
