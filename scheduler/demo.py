@@ -11,7 +11,6 @@ import hashlib
 import json
 import shlex
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
+
+from storage.store import Store
 
 from .sanitize import one_line
 
@@ -260,11 +261,8 @@ def crawl_once(config: Path) -> subprocess.CompletedProcess:
 
 
 def count_stories(database: Path) -> int:
-    conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return conn.execute("SELECT count(*) FROM stories").fetchone()[0]
-    finally:
-        conn.close()
+    with Store(database, readonly=True) as store:
+        return store.count("stories")
 
 
 def read_alert_log(path: Path) -> list[dict]:
