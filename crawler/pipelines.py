@@ -23,6 +23,11 @@ class StoragePipeline:
         if not isinstance(item, NewStory):
             return item
         store = self.crawler.spider.store
+        if item.upgrade_of is not None:
+            if store.upgrade_story(item):
+                self.crawler.stats.inc_value("newswatch/upgraded")
+                self.crawler.spider.upgraded.append(item.upgrade_of)
+            return item
         story_id, created = store.add_story(item)
         stats = self.crawler.stats
         if created:

@@ -39,4 +39,5 @@ def run_crawl(
     }
     # "finished" when complete; None when a second signal stopped the reactor outright.
     stats["finish_reason"] = crawler.stats.get_value("finish_reason")
+    stats["upgraded_ids"] = list(crawler.spider.upgraded)
     return stats, crawler.spider.final_polls(stats["finish_reason"])

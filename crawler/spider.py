@@ -17,8 +17,10 @@ from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    ResponseDataLossError,
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -34,6 +36,25 @@ logger = logging.getLogger("newswatch.crawl")
 FEED_PRIORITY = 100  # feeds first, so every known link is known before any page is fetched
 ARTICLE_PRIORITY = 0
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+# A page that failed for a passing reason (5xx, timeout) is asked again at the feed's next
+# polls, this many times; when it answers, its text replaces the feed entry's.
+PAGE_RETRIES = 2
+_PASSING = (
+    DownloadTimeoutError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    ResponseDataLossError,
+    CannotResolveHostError,
+)
+
+
+def is_passing(failure) -> bool:
+    """Whether a download failed for a reason that may be gone by the next poll."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return status >= 500 or status in (408, 429)
+    return isinstance(exc, _PASSING)
 
 
 def stat(crawler, key: str, count: int = 1) -> None:
@@ -72,6 +93,7 @@ class NewsSpider(scrapy.Spider):
         self.states = states  # each feed's row in the feeds table, when the caller has read it
         self.polls: dict[str, FeedPoll] = {}
         self.requested: set[str] = set()
+        self.upgraded: list[int] = []  # feed-entry stories whose page was read on a retry
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.crawler.stats.set_value("newswatch/feeds_total", len(self.feeds))
@@ -92,6 +114,21 @@ class NewsSpider(scrapy.Spider):
                 dont_filter=True,
                 meta={"handle_httpstatus_list": [304], "newswatch_kind": "feed"},
                 cb_kwargs={"feed": feed, "state": state},
+            )
+        by_name = {feed.name: feed for feed in self.feeds}
+        for row in self.store.stories_to_retry(by_name):
+            self.store.spend_retry(row["id"])
+            entry = Entry(row["url"], row["title"], row["body"], row["published"])
+            self.requested.add(row["url"])
+            stat(self.crawler, "articles_scheduled")
+            stat(self.crawler, "page_retries")
+            yield self._article_request(
+                row["url"],
+                entry,
+                by_name[row["feed"]],
+                bool(row["backfill"]),
+                [row["url"]],
+                upgrade_of=row["id"],
             )
 
     # -- feeds --------------------------------------------------------------------------------
@@ -166,7 +203,7 @@ class NewsSpider(scrapy.Spider):
         stat(self.crawler, "articles_scheduled")
         yield self._article_request(link, entry, feed, backfill, [link])
 
-    def _article_request(self, url, entry, feed, backfill, links):
+    def _article_request(self, url, entry, feed, backfill, links, upgrade_of=None):
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -176,17 +213,27 @@ class NewsSpider(scrapy.Spider):
             # REDIRECT_MAX_TIMES with an error instead of being dropped without a word.
             dont_filter=True,
             meta={"newswatch_kind": "article"},
-            cb_kwargs={"entry": entry, "feed": feed, "backfill": backfill, "links": links},
+            cb_kwargs={
+                "entry": entry,
+                "feed": feed,
+                "backfill": backfill,
+                "links": links,
+                "upgrade_of": upgrade_of,
+            },
         )
 
     # -- articles -----------------------------------------------------------------------------
 
-    def parse_article(self, response, entry, feed, backfill, links):
+    def parse_article(self, response, entry, feed, backfill, links, upgrade_of=None):
         stat(self.crawler, "articles_done")
         links = [*links, normalize_url(response.url)]
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if content_type and not content_type.startswith(HTML_TYPES):
-            yield self._from_entry(entry, feed, backfill, links, f"not HTML ({content_type!r})")
+            reason = f"not HTML ({content_type!r})"
+            if upgrade_of is None:
+                yield self._from_entry(entry, feed, backfill, links, reason)
+            else:
+                self._retry_failed(feed, entry, reason)
             return
         headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
         article = parse_article(
@@ -198,10 +245,15 @@ class NewsSpider(scrapy.Spider):
                 # An AMP page: read the story from its canonical page instead.
                 self.requested.add(article.url)
                 stat(self.crawler, "articles_scheduled")
-                yield self._article_request(article.url, entry, feed, backfill, links)
+                yield self._article_request(
+                    article.url, entry, feed, backfill, links, upgrade_of=upgrade_of
+                )
                 return
         if article.problem:
-            yield self._from_entry(entry, feed, backfill, links, article.problem, article.url)
+            if upgrade_of is None:
+                yield self._from_entry(entry, feed, backfill, links, article.problem, article.url)
+            else:
+                self._retry_failed(feed, entry, article.problem)
             return
         yield NewStory(
             url=article.url,
@@ -213,6 +265,7 @@ class NewsSpider(scrapy.Spider):
             links=links,
             source=article.source,
             backfill=backfill,
+            upgrade_of=upgrade_of,
         )
 
     def article_failed(self, failure):
@@ -228,15 +281,36 @@ class NewsSpider(scrapy.Spider):
                 reason,
             )
             return None
+        if kwargs.get("upgrade_of") is not None:
+            self._retry_failed(kwargs["feed"], kwargs["entry"], reason)
+            return None
+        retries = PAGE_RETRIES if is_passing(failure) else 0
         return self._from_entry(
-            kwargs["entry"], kwargs["feed"], kwargs["backfill"], kwargs["links"], reason
+            kwargs["entry"],
+            kwargs["feed"],
+            kwargs["backfill"],
+            kwargs["links"],
+            reason,
+            retries=retries,
         )
 
-    def _from_entry(self, entry, feed, backfill, links, reason, url=None) -> NewStory:
+    def _retry_failed(self, feed, entry, reason: str) -> None:
+        stat(self.crawler, "errors")
+        logger.warning(
+            "article retry failed, the feed entry stays: feed=%s url=%s reason=%s",
+            feed.name,
+            entry.link,
+            reason,
+        )
+
+    def _from_entry(
+        self, entry, feed, backfill, links, reason, url=None, retries: int = 0
+    ) -> NewStory:
         """The feed's own title, summary and date stand in for a page we could not read."""
         stat(self.crawler, "errors")
         logger.warning(
-            "article failed, stored from the feed entry: feed=%s url=%s reason=%s",
+            "article failed, stored from the feed entry%s: feed=%s url=%s reason=%s",
+            " (its page is asked again at the next polls)" if retries else "",
             feed.name,
             entry.link,
             reason,
@@ -251,6 +325,7 @@ class NewsSpider(scrapy.Spider):
             links=links,
             extraction="feed",
             backfill=backfill,
+            retries=retries,
         )
 
     def final_polls(self, reason: str | None) -> list[FeedPoll]:

@@ -15,7 +15,7 @@ import fcntl
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 from storage import alerts as sql
@@ -52,16 +52,26 @@ def start_alerts(store: Store, config: Config) -> int:
     return before
 
 
-def match_and_deliver(store: Store, config: Config, since_story_id: int) -> int:
+def match_and_deliver(
+    store: Store, config: Config, since_story_id: int, changed: Sequence[int] = ()
+) -> int:
     """Match every topic against its unmatched stories, deliver; returns new alert rows.
 
     ``since_story_id`` is where a topic not registered yet starts; known topics resume from
     their own position, so stories stored by a crawl that died before matching still alert.
+    ``changed`` are older stories whose text this cycle replaced (a page read on a retry).
     """
     added = sql.match_topics(
         store,
         _topics(config),
         since_story_id,
+        include_backfill=config.alerts.backfill,
+        clean_snippet=clean_snippet,
+    )
+    added += sql.match_stories(
+        store,
+        _topics(config),
+        changed,
         include_backfill=config.alerts.backfill,
         clean_snippet=clean_snippet,
     )

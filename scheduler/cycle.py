@@ -29,6 +29,7 @@ class CycleSummary:
     feeds_failed: int = 0
     new_stories: int = 0
     new_from_feed: int = 0
+    upgraded: int = 0  # stories kept from feed entries whose page was read on a retry
     known_skipped: int = 0
     errors: int = 0
     alerts: int = 0
@@ -47,6 +48,7 @@ class CycleSummary:
             f" ({self.feeds_not_modified} unchanged), {self.feeds_failed} failed;"
             f" new stories: {self.new_stories}"
             + (f" ({self.new_from_feed} from feed entries)" if self.new_from_feed else "")
+            + (f"; pages read on retry: {self.upgraded}" if self.upgraded else "")
             + f"; known links skipped: {self.known_skipped}; alerts: {self.alerts};"
             f" errors: {self.errors}; {self.seconds:.1f}s"
         )
@@ -123,6 +125,7 @@ def run_cycle(
             feeds_failed=results["error"],
             new_stories=stats.get("new_stories", 0),
             new_from_feed=stats.get("new_stories_feed", 0),
+            upgraded=stats.get("upgraded", 0),
             known_skipped=stats.get("known_skipped", 0),
             errors=stats.get("errors", 0),
             stats=stats,
@@ -130,7 +133,7 @@ def run_cycle(
         # Only a feed that brought stories can have changed its health.
         for warning in extraction_warnings(store, store.feeds_with_stories_after(before)):
             logger.warning(warning)
-        summary.alerts = match_and_deliver(store, config, before)
+        summary.alerts = match_and_deliver(store, config, before, stats["upgraded_ids"])
         update_digest(store, config)
         summary.seconds = time.monotonic() - started
         store.finish_run(

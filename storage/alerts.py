@@ -175,26 +175,58 @@ def match_topics(
             except sqlite3.OperationalError as exc:  # config validation should make this rare
                 logger.error("topic %s: query failed, will retry next cycle: %s", name, exc)
                 continue
-            matches = _first_copies(db.conn, name, matches)
-            cursor = db.conn.executemany(
-                "INSERT OR IGNORE INTO alerts"
-                " (story_id, topic, created, terms, snippet, content_key)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        m.story_id,
-                        name,
-                        now,
-                        json.dumps(m.terms, ensure_ascii=False),
-                        clean_snippet(m.snippet),
-                        m.content_key,
-                    )
-                    for m in matches
-                ],
-            )
-            added += max(cursor.rowcount, 0)
+            added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
             db.execute("UPDATE topics SET matched_through = ? WHERE name = ?", [high, name])
     return added
+
+
+def match_stories(
+    store: Store,
+    topics: Sequence[tuple[str, str]],
+    story_ids: Iterable[int],
+    include_backfill: bool,
+    clean_snippet=lambda text: text,
+) -> int:
+    """Match every topic against these stories again (their text changed); returns new rows.
+
+    A story already alerted for a topic is not alerted again: alerts are unique per
+    (story, topic).
+    """
+    ids = sorted(set(story_ids))
+    if not ids:
+        return 0
+    now = store.now()
+    added = 0
+    with store.write() as db:
+        for name, query in topics:
+            for story_id in ids:
+                try:
+                    matches = find_matches(store, query, story_id - 1, story_id, include_backfill)
+                except sqlite3.OperationalError as exc:
+                    logger.error("topic %s: query failed: %s", name, exc)
+                    break
+                added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
+    return added
+
+
+def _insert_alerts(conn, topic: str, matches: list[Match], now: str, clean_snippet) -> int:
+    matches = _first_copies(conn, topic, matches)
+    cursor = conn.executemany(
+        "INSERT OR IGNORE INTO alerts (story_id, topic, created, terms, snippet, content_key)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                m.story_id,
+                topic,
+                now,
+                json.dumps(m.terms, ensure_ascii=False),
+                clean_snippet(m.snippet),
+                m.content_key,
+            )
+            for m in matches
+        ],
+    )
+    return max(cursor.rowcount, 0)
 
 
 def _first_copies(conn: sqlite3.Connection, topic: str, matches: list[Match]) -> list[Match]:

@@ -126,3 +126,11 @@ def m002_topics(db: Database) -> None:
 def m003_stories_by_feed(db: Database) -> None:
     # Extraction health reads a feed's latest stories after every cycle.
     db.execute("CREATE INDEX IF NOT EXISTS stories_feed ON stories(feed, id)")
+
+
+@migrations()
+def m004_page_retries(db: Database) -> None:
+    # A story kept from its feed entry after a transient failure (5xx, timeout) has its page
+    # asked for again this many more times; a page that answers then replaces the entry's text.
+    db.execute("ALTER TABLE stories ADD COLUMN retries_left INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX stories_retry ON stories(retries_left) WHERE retries_left > 0")

@@ -51,6 +51,8 @@ class NewStory:
     source: str | None = None
     extraction: str = "page"  # "page": parsed from the article; "feed": the page failed
     backfill: bool = False  # found on a feed's first poll: stored, never alerted (unless asked)
+    retries: int = 0  # for a story kept from its feed entry: times its page is asked again
+    upgrade_of: int | None = None  # the feed-entry story this page replaces
 
 
 @dataclass
@@ -148,7 +150,8 @@ class Store:
             if created:
                 cursor = db.execute(
                     "INSERT INTO stories (url, title, body, published, authors, feed, first_seen,"
-                    " source, extraction, backfill) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " source, extraction, backfill, retries_left)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         story.url,
                         story.title,
@@ -160,6 +163,7 @@ class Store:
                         story.source,
                         story.extraction,
                         int(story.backfill),
+                        story.retries if story.extraction == "feed" else 0,
                     ],
                 )
                 story_id = cursor.lastrowid
@@ -167,6 +171,46 @@ class Store:
                 story_id = row[0]
             self._add_links(db, story_id, [story.url, *story.links], story.feed, now)
         return story_id, created
+
+    def stories_to_retry(self, feeds: Iterable[str]) -> list[dict]:
+        """Stories kept from their feed entries whose page is due another try."""
+        wanted = set(feeds)
+        rows = self.db.execute(
+            "SELECT id, url, feed, title, body, published, backfill FROM stories"
+            " WHERE retries_left > 0 AND extraction = 'feed' ORDER BY id"
+        )
+        columns = ("id", "url", "feed", "title", "body", "published", "backfill")
+        return [dict(zip(columns, row, strict=True)) for row in rows if row[2] in wanted]
+
+    def spend_retry(self, story_id: int) -> None:
+        """Counted before the request, so a crash can never retry a page forever."""
+        with self.write() as db:
+            db.execute(
+                "UPDATE stories SET retries_left = retries_left - 1"
+                " WHERE id = ? AND retries_left > 0",
+                [story_id],
+            )
+
+    def upgrade_story(self, story: NewStory) -> bool:
+        """The page's fields replace a feed-entry story's; its URL (the key) stays the same."""
+        with self.write() as db:
+            cursor = db.execute(
+                "UPDATE stories SET title = ?, body = ?, published = ?, authors = ?, source = ?,"
+                " extraction = 'page', retries_left = 0 WHERE id = ? AND extraction = 'feed'",
+                [
+                    story.title,
+                    story.body or "",
+                    story.published,
+                    json.dumps(story.authors, ensure_ascii=False),
+                    story.source,
+                    story.upgrade_of,
+                ],
+            )
+            if cursor.rowcount:
+                self._add_links(
+                    db, story.upgrade_of, [story.url, *story.links], story.feed, self.now()
+                )
+        return bool(cursor.rowcount)
 
     @staticmethod
     def _add_links(db: Database, story_id: int, links: Iterable[str], feed, now: str) -> None:

@@ -150,7 +150,10 @@ def test_recrawl_fetches_no_known_story_and_new_items_only(tmp_path, outlet):
 
     again = run_newswatch("crawl", "-c", str(config))
     assert again.returncode == 0
-    assert len(article_hits(outlet)) == fetched  # not one article request
+    # Not one request for a stored story; only the page that failed for a passing reason
+    # (a 500) is asked again.
+    assert article_hits(outlet)[fetched:] == ["/bad/500.html"]
+    fetched = len(article_hits(outlet))
     assert "(2 unchanged)" in again.stdout  # both good feeds answered 304
     assert stories(tmp_path / "newswatch.db").keys() == before.keys()
 
@@ -162,11 +165,15 @@ def test_recrawl_fetches_no_known_story_and_new_items_only(tmp_path, outlet):
     outlet.add("/tribun.xml", rss(items), content_type="application/rss+xml", conditional=True)
     third = run_newswatch("crawl", "-c", str(config))
     assert third.returncode == 0
-    assert article_hits(outlet)[fetched:] == ["/news/baru.html"]
+    assert sorted(article_hits(outlet)[fetched:]) == ["/bad/500.html", "/news/baru.html"]
+    fourth = run_newswatch("crawl", "-c", str(config))
+    assert fourth.returncode == 0
+    assert len(article_hits(outlet)) == fetched + 2  # its retries are spent: nothing more
     after = stories(tmp_path / "newswatch.db")
     assert set(after) - set(before) == {outlet.url("/news/baru.html")}
-    for url, row in before.items():  # nothing stored before was changed
-        assert tuple(after[url]) == tuple(row)
+    for url, row in before.items():  # nothing stored before was changed (but retry counts)
+        kept = {key: row[key] for key in row.keys() if key != "retries_left"}  # noqa: SIM118 (a Row iterates values)
+        assert kept == {key: after[url][key] for key in kept}
 
 
 def test_private_addresses_refused_unless_allowed(tmp_path, server):
@@ -288,3 +295,38 @@ def test_status_before_any_crawl_creates_nothing(tmp_path, server):
     result = run_newswatch("status", "-c", str(config))
     assert result.returncode == 0 and "never" in result.stdout
     assert not (tmp_path / "newswatch.db").exists()
+
+
+def test_a_page_that_failed_for_a_passing_reason_is_read_later_and_alerted_once(tmp_path, server):
+    """A 503 keeps the feed entry; when the page answers at a later poll, its text replaces
+    the entry's and the topics are matched again: an alert the summary alone missed comes."""
+    server.add("/news/a.html", "busy", status=503)
+    items = [{"title": "Rapat", "link": server.url("/news/a.html"), "description": "Ringkasan"}]
+    server.add("/feed.xml", rss(items), content_type="application/rss+xml", conditional=True)
+    config = write_config(
+        tmp_path,
+        [("f", server.url("/feed.xml"))],
+        topics=[("korut", '"korea utara"')],
+        alerts={"backfill": True},
+    )
+    first = run_newswatch("crawl", "-c", str(config))
+    assert first.returncode == 0 and "asked again" in first.stderr
+    row = stories(tmp_path / "newswatch.db")[server.url("/news/a.html")]
+    assert row["extraction"] == "feed" and row["body"] == "Ringkasan"
+    assert not (tmp_path / "alerts.jsonl").exists() or not (tmp_path / "alerts.jsonl").read_text()
+
+    server.add("/news/a.html", page("Rapat Korea Utara", "/news/a.html", "korea utara said"))
+    second = run_newswatch("crawl", "-c", str(config))  # the feed itself answers 304
+    assert second.returncode == 0, second.stderr
+    assert "pages read on retry: 1" in second.stdout and "alerts: 1" in second.stdout
+    rows = stories(tmp_path / "newswatch.db")
+    assert len(rows) == 1
+    row = rows[server.url("/news/a.html")]
+    assert row["extraction"] == "page" and "korea utara said" in row["body"]
+    log = (tmp_path / "alerts.jsonl").read_text().splitlines()
+    assert len(log) == 1 and json.loads(log[0])["topic"] == "korut"
+
+    third = run_newswatch("crawl", "-c", str(config))
+    assert third.returncode == 0
+    assert server.hits("/news/a.html") == ["/news/a.html"] * 2  # never again once read
+    assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 1
