@@ -197,15 +197,16 @@ def match_stories(
         return 0
     now = store.now()
     added = 0
+    wanted = set(ids)
     with store.write() as db:
-        for name, query in topics:
-            for story_id in ids:
-                try:
-                    matches = find_matches(store, query, story_id - 1, story_id, include_backfill)
-                except sqlite3.OperationalError as exc:
-                    logger.error("topic %s: query failed: %s", name, exc)
-                    break
-                added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
+        for name, query in topics:  # one query per topic over the span, kept to the ids
+            try:
+                matches = find_matches(store, query, ids[0] - 1, ids[-1], include_backfill)
+            except sqlite3.OperationalError as exc:
+                logger.error("topic %s: query failed: %s", name, exc)
+                continue
+            matches = [m for m in matches if m.story_id in wanted]
+            added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
     return added
 
 

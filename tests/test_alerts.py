@@ -339,3 +339,38 @@ def test_a_log_that_cannot_be_written_waits_for_the_next_cycle(korea):
     config.alerts.log.rmdir()
     assert cycle(store, config) == 0
     assert [e["alert_id"] for e in log_entries(config)] == [1]
+
+
+def test_match_stories_alerts_changed_stories_once(tmp_path):
+    """A story whose text changed (its page read on a retry) is matched again, once per topic."""
+    with Store(tmp_path / "n.db") as store:
+        first, _ = store.add_story(
+            NewStory(
+                url="https://a.example/1",
+                title="Rapat",
+                body="ringkasan",
+                published=None,
+                authors=[],
+                feed="f",
+            )
+        )
+        other, _ = store.add_story(
+            NewStory(
+                url="https://a.example/2",
+                title="Korea Utara",
+                body="",
+                published=None,
+                authors=[],
+                feed="f",
+            )
+        )
+        with store.write() as db:
+            db.execute(
+                "UPDATE stories SET body = 'korea utara menguji rudal' WHERE id = ?", [first]
+            )
+        topics = [("korut", '"korea utara"')]
+        assert sql.match_stories(store, topics, [first], include_backfill=True) == 1
+        assert sql.match_stories(store, topics, [first], include_backfill=True) == 0
+        rows = store.db.execute("SELECT story_id FROM alerts").fetchall()
+        assert rows == [(first,)]  # the other story was not among the changed ones
+        assert other != first
