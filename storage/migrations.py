@@ -134,3 +134,9 @@ def m004_page_retries(db: Database) -> None:
     # asked for again this many more times; a page that answers then replaces the entry's text.
     db.execute("ALTER TABLE stories ADD COLUMN retries_left INTEGER NOT NULL DEFAULT 0")
     db.execute("CREATE INDEX stories_retry ON stories(retries_left) WHERE retries_left > 0")
+
+
+@migrations()
+def m005_feeds_without_story_count(db: Database) -> None:
+    # Stories per feed are counted from ``stories`` (indexed) rather than kept twice.
+    db["feeds"].transform(drop={"stories"})

@@ -130,11 +130,8 @@ class Store:
 
     def story_for_link(self, url: str) -> int | None:
         """The story a link variant (or canonical URL) names, if we have seen it."""
-        row = self.db.execute(
-            "SELECT story_id FROM links WHERE url = ? "
-            "UNION ALL SELECT id FROM stories WHERE url = ? LIMIT 1",
-            [url, url],
-        ).fetchone()
+        # Every story's own URL is among its links (add_story records it), so one lookup does.
+        row = self.db.execute("SELECT story_id FROM links WHERE url = ?", [url]).fetchone()
         return row[0] if row else None
 
     def add_story(self, story: NewStory) -> tuple[int, bool]:
@@ -238,13 +235,10 @@ class Store:
     @staticmethod
     def _record_poll(db: Database, poll: FeedPoll, now: str) -> None:
         old = db.execute(
-            "SELECT etag, last_modified, body_hash, first_polled, stories, errors"
-            " FROM feeds WHERE name = ?",
+            "SELECT etag, last_modified, body_hash, first_polled, errors FROM feeds WHERE name = ?",
             [poll.name],
         ).fetchone()
-        etag, last_modified, body_hash, first_polled, stories, errors = old or (
-            (None,) * 4 + (0, 0)
-        )
+        etag, last_modified, body_hash, first_polled, errors = old or ((None,) * 4 + (0,))
         if poll.result == "error":
             errors += 1
         else:
@@ -256,8 +250,8 @@ class Store:
                 body_hash = poll.body_hash
         db.execute(
             "INSERT OR REPLACE INTO feeds (name, url, first_polled, last_poll, last_result,"
-            " last_error, http_status, etag, last_modified, body_hash, stories, errors,"
-            " next_poll, interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " last_error, http_status, etag, last_modified, body_hash, errors,"
+            " next_poll, interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 poll.name,
                 poll.url,
@@ -269,7 +263,6 @@ class Store:
                 etag,
                 last_modified,
                 body_hash,
-                stories,
                 errors,
                 poll.next_poll,
                 poll.interval,
