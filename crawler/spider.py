@@ -230,10 +230,7 @@ class NewsSpider(scrapy.Spider):
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if content_type and not content_type.startswith(HTML_TYPES):
             reason = f"not HTML ({content_type!r})"
-            if upgrade_of is None:
-                yield self._from_entry(entry, feed, backfill, links, reason)
-            else:
-                self._retry_failed(feed, entry, reason)
+            yield from self._unreadable(entry, feed, backfill, links, reason, upgrade_of)
             return
         headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
         article = parse_article(
@@ -250,10 +247,9 @@ class NewsSpider(scrapy.Spider):
                 )
                 return
         if article.problem:
-            if upgrade_of is None:
-                yield self._from_entry(entry, feed, backfill, links, article.problem, article.url)
-            else:
-                self._retry_failed(feed, entry, article.problem)
+            yield from self._unreadable(
+                entry, feed, backfill, links, article.problem, upgrade_of, article.url
+            )
             return
         yield NewStory(
             url=article.url,
@@ -281,20 +277,23 @@ class NewsSpider(scrapy.Spider):
                 reason,
             )
             return None
-        if kwargs.get("upgrade_of") is not None:
-            self._retry_failed(kwargs["feed"], kwargs["entry"], reason)
-            return None
         retries = PAGE_RETRIES if is_passing(failure) else 0
-        return self._from_entry(
+        stories = self._unreadable(
             kwargs["entry"],
             kwargs["feed"],
             kwargs["backfill"],
             kwargs["links"],
             reason,
+            kwargs.get("upgrade_of"),
             retries=retries,
         )
+        return next(stories, None)
 
-    def _retry_failed(self, feed, entry, reason: str) -> None:
+    def _unreadable(self, entry, feed, backfill, links, reason, upgrade_of, url=None, retries=0):
+        """A page we could not read: the feed entry is stored, or on a retry stays as it is."""
+        if upgrade_of is None:
+            yield self._from_entry(entry, feed, backfill, links, reason, url, retries)
+            return
         stat(self.crawler, "errors")
         logger.warning(
             "article retry failed, the feed entry stays: feed=%s url=%s reason=%s",
