@@ -1169,15 +1169,18 @@ def choose_published_fallback(traf_date: str | None, written: str | None) -> str
 
 
 def _stated_published(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str | None:
-    """The publication time the page states in structured data or markup."""
-    value = parse_date(_str(ld.get("published")))
-    if value:
-        return value
-    for key in _DATE_META_KEYS:
-        value = parse_date(meta.get(key))
-        if value:
-            return value
-    return _date_in_markup(tree)
+    """The publication time the page states in structured data or markup.
+
+    JSON-LD leads; when a meta tag names another day, the statement the page also shows a reader
+    wins (a republished story often keeps a stale datePublished or a fresh meta tag).
+    """
+    structured = parse_date(_str(ld.get("published")))
+    tagged = next(filter(None, (parse_date(meta.get(key)) for key in _DATE_META_KEYS)), None)
+    if structured and tagged and structured[:10] != tagged[:10]:
+        shown = _date_in_markup(tree) or _date_in_text(tree)
+        if shown and shown[:10] == tagged[:10]:
+            return tagged
+    return structured or tagged or _date_in_markup(tree)
 
 
 def _in_local_time(value: str, ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str:

@@ -287,6 +287,25 @@ def test_a_time_element_printing_only_its_day_is_the_date() -> None:
     assert parse_article(page, "http://x.test/a").published == "2020-03-31"
 
 
+def _dated_page(shown: str) -> bytes:
+    return f"""<html><head><title>Harbour notes</title>
+    <meta property="article:published_time" content="2023-11-06T14:25:00+00:00">
+    <script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Harbour notes",
+    "datePublished": "2023-11-03T10:25:56+00:00"}}</script></head><body><article>
+    <h1>Harbour notes</h1><span class="post-date">{shown}</span>
+    <p>The invented harbour office published its winter timetable for the ferries.</p>
+    </article></body></html>""".encode()
+
+
+def test_when_structured_dates_disagree_the_one_the_page_shows_wins() -> None:
+    shown_meta = parse_article(_dated_page("6 November 2023, 15:25"), "http://x.test/a")
+    assert shown_meta.published.startswith("2023-11-06")
+    shown_ld = parse_article(_dated_page("3 November 2023"), "http://x.test/a")
+    assert shown_ld.published.startswith("2023-11-03")
+    shown_none = parse_article(_dated_page("Winter timetable"), "http://x.test/a")
+    assert shown_none.published.startswith("2023-11-03")  # JSON-LD leads by default
+
+
 def test_feed_drop_lines_patterns_apply() -> None:
     body = clean_body(["Isi berita.", "Simak Video: Banjir"], None, [re.compile("^Simak Video")])
     assert body == "Isi berita."
