@@ -80,7 +80,7 @@ def _parse(
     ld = jsonld_article(tree)
     page_url = canonical_url(meta, url) or fallback_url
     site_name = meta.get("og:site_name") or _str(ld.get("publisher_name"))
-    doc = _trafilatura(_without_captions(tree), url)
+    doc = _trafilatura(_for_trafilatura(tree), url)
 
     title = select_text(tree, rules.title) or choose_title(
         ld, meta, tree, None, site_name, page_url
@@ -288,17 +288,84 @@ def _trafilatura(tree: HtmlElement, url: str) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else doc.as_dict()
 
 
-def _without_captions(tree: HtmlElement) -> HtmlElement:
-    """A copy without <figcaption>: captions and photo credits are not story text."""
+def _for_trafilatura(tree: HtmlElement) -> HtmlElement:
+    """The tree trafilatura reads: captions out, a body split into chunks joined again.
+
+    A copy when anything changes, so our own tree stays as the page wrote it.
+    """
     captions = tree.xpath("//figcaption")
-    if not captions:
+    chunks = _body_chunks(tree)
+    links = _link_lists(tree)
+    if not captions and not chunks and not links:
         return tree
     from copy import deepcopy
 
     copy = deepcopy(tree)
-    for el in copy.xpath("//figcaption"):
-        el.drop_tree()
+    for el in copy.xpath("//figcaption") + _link_lists(copy):
+        el.drop_tree()  # captions, photo credits and lists of other stories are not story text
+    for group in _body_chunks(copy):
+        first = group[0]
+        for chunk in group[1:]:
+            first.extend(list(chunk))
+            chunk.drop_tree()
     return copy
+
+
+def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
+    """Lists whose every item is a link to another page ("Newsblog: All the news on X").
+
+    Sites set them inside the story as related reading; their headlines name other topics.
+    """
+    found = []
+    for lst in tree.iter("ul", "ol"):
+        items = [li for li in lst if li.tag == "li"]
+        if len(items) < 2 or lst.getparent() is None:
+            continue
+        if all(_is_link_item(li) for li in items):
+            found.append(lst)
+    return found
+
+
+def _is_link_item(li: HtmlElement) -> bool:
+    """A list item that is a link, perhaps after a bold label: "<b>Newsblog</b>: <a>...</a>"."""
+    text = len(_collapse(li.text_content()))
+    linked = sum(len(_collapse(a.text_content())) for a in li.iter("a") if a.get("href"))
+    if not text or not linked:
+        return False
+    labels = sum(
+        len(_collapse(el.text_content()))
+        for el in li.iter("strong", "b")
+        if not any(p.tag == "a" for p in el.iterancestors())
+    )
+    return text - linked - labels <= 0.3 * text
+
+
+_BODY_CLASS = re.compile(r"^(?:[\w-]*[_-])?(?:article|story|post|entry)?body(?:[_-][\w-]*)?$", re.I)
+_NOT_BODY_CLASS = re.compile(
+    r"comment|card|list|item|teaser|author|modal|promo|related|embed", re.I
+)
+
+
+def _body_chunks(tree: HtmlElement) -> list[list[HtmlElement]]:
+    """Groups of article-body containers that share one class and hold paragraphs.
+
+    Some layouts cut the story into several ``<div class="article__body">`` between ad rows;
+    trafilatura keeps only the first, so a long story loses its second half.
+    """
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for el in tree.iter("div", "section"):
+        classes = (el.get("class") or "").split()
+        if any(_BODY_CLASS.match(c) and not _NOT_BODY_CLASS.search(c) for c in classes):
+            groups.setdefault((el.tag, " ".join(classes)), []).append(el)
+    found = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        inner = {id(d) for m in members for d in m.iterdescendants()}
+        top = [m for m in members if id(m) not in inner and m.find(".//p") is not None]
+        if len(top) >= 2:
+            found.append(top)
+    return found
 
 
 def _trafilatura_metadata(tree: HtmlElement, url: str) -> dict[str, Any]:

@@ -306,6 +306,68 @@ def test_when_structured_dates_disagree_the_one_the_page_shows_wins() -> None:
     assert shown_none.published.startswith("2023-11-03")  # JSON-LD leads by default
 
 
+def _chunked_page(body_class: str) -> bytes:
+    def para(i: int, topic: str) -> str:
+        return (
+            f"<p>Paragraph {i} about the {topic}: the invented survey team walked the frozen shore"
+            " again, measured the albedo of the pond and wrote careful notes about every square"
+            " metre they covered that day.</p>"
+        )
+
+    def chunk(paras: range, topic: str) -> str:
+        inner = "".join(para(i, topic) for i in paras)
+        return (
+            f'<div class="grid"><div class="grid-item"><div class="{body_class}">{inner}</div>'
+            '</div><aside class="rail"><div class="ad">Advertisement</div></aside></div>'
+        )
+
+    return f"""<html><head><title>Ice notes</title></head><body>
+    <header><nav><a href="/">Home</a> <a href="/science">Science</a></nav></header>
+    <main><article><h1>Ice notes</h1>{chunk(range(6), "pond")}
+    <div class="row ad-row"><div class="ad">Advertisement</div></div>
+    {chunk(range(6, 12), "glacier")}</article></main>
+    <footer><p>Invented Magazine, all rights reserved.</p></footer></body></html>""".encode()
+
+
+def test_a_story_body_cut_into_chunks_between_ad_rows_is_read_whole() -> None:
+    body = parse_article(
+        _chunked_page("body body__container article__body"), "http://x.test/a"
+    ).body
+    assert "Paragraph 0 " in body and "Paragraph 11 " in body
+    assert body.index("Paragraph 5 ") < body.index("Paragraph 6 ")  # in page order
+    assert "Advertisement" not in body
+
+
+def test_repeated_comment_bodies_are_not_joined_into_the_story() -> None:
+    from crawler.article import _body_chunks, _load_tree
+
+    tree = _load_tree(_chunked_page("comment-body").decode())
+    assert _body_chunks(tree) == []
+
+
+LINK_LIST_PAGE = b"""<html><head><title>Tanker seized</title></head><body><main><article>
+<h1>Tanker seized</h1>
+<p>The invented coast guard boarded a tanker in the northern sea early on Wednesday morning,
+after a chase that lasted several days and involved two patrol ships and a helicopter.</p>
+<ul><li><strong>Newsblog</strong>:
+<a href="/news/1.html">All the latest news on Donald Trump</a></li>
+<li><strong>Ghost fleet</strong>:
+<a href="/news/2.html">Tankers slip through a blockade</a></li></ul>
+<p>Officials said the crew of twenty-three was unharmed and the ship would be brought into port
+for an inspection of its cargo, papers and the logs of its recent voyages across the ocean.</p>
+<ul><li>Twenty-three crew members on board</li>
+<li>Cargo of crude oil, says the <a href="/coast-guard">coast guard</a></li></ul>
+<p>The owners of the tanker have not commented on the seizure so far, the agency reported.</p>
+</article></main></body></html>"""
+
+
+def test_lists_of_links_to_other_stories_are_not_story_text() -> None:
+    body = parse_article(LINK_LIST_PAGE, "http://x.test/a").body
+    assert "Donald Trump" not in body and "Ghost fleet" not in body
+    assert "Twenty-three crew members on board" in body  # a list of facts stays
+    assert "Cargo of crude oil" in body
+
+
 def test_feed_drop_lines_patterns_apply() -> None:
     body = clean_body(["Isi berita.", "Simak Video: Banjir"], None, [re.compile("^Simak Video")])
     assert body == "Isi berita."
