@@ -104,6 +104,9 @@ def _parse(
     if body and not rules.body and is_link_list(body, tree):
         logger.debug("only link lists: %s", url)
         body = ""
+    if body and not rules.body:
+        lead = visible_lead(tree, meta, body)
+        body = f"{lead}\n\n{body}" if lead else body
     authors = stated_authors or choose_authors(
         ld, meta, doc.get("author"), byline_authors, site_name
     )
@@ -909,6 +912,32 @@ def is_link_list(body: str, tree: HtmlElement) -> bool:
 
 
 _WORD = re.compile(r"\w+")
+_LEAD_SCAN = 3000  # elements; a lead sits near the top
+
+
+def visible_lead(tree: HtmlElement, meta: dict[str, str], body: str) -> str | None:
+    """The story's lead paragraph when the page shows it above the body and the body lacks it.
+
+    The lead (standfirst) under the headline often sits outside the container trafilatura
+    picks, yet it is story text and names the subject. It is recognised as the visible element
+    that states the page's description, found before the body's first paragraph.
+    """
+    desc = _collapse(_unescape(meta.get("description") or meta.get("og:description") or ""))
+    head = desc[:50]
+    if len(desc) < 80 or _compact(head) in _compact(body[:3000]):
+        return None
+    first = body.split("\n\n", 1)[0][:50]
+    for n, el in enumerate(tree.iter("p", "div", "span", "strong", "h2")):
+        if n > _LEAD_SCAN:
+            break
+        if el.find(".//p") is not None or el.find(".//div") is not None:
+            continue
+        text = _collapse(el.text_content())
+        if first and text.startswith(first):
+            return None  # reached the body first
+        if text.startswith(head) or (len(text) >= 50 and desc.startswith(text[:50])):
+            return text
+    return None
 
 
 # ------------------------------------------------------------------ authors

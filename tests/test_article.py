@@ -368,6 +368,41 @@ def test_lists_of_links_to_other_stories_are_not_story_text() -> None:
     assert "Cargo of crude oil" in body
 
 
+LEAD = (
+    "Der designierte Bürgermeister der erfundenen Stadt hat nach dem Rückzug seines Kandidaten"
+    " eine frühere Anwältin als Stadträtin nominiert."
+)
+
+
+def _lead_page(description: str) -> bytes:
+    paras = "".join(
+        f"<p>Absatz {i}: Die erfundene Stadtverwaltung teilte am Freitag mit, dass die Sitzung"
+        " des Rates verschoben werde und die Tagesordnung neu beraten werden müsse.</p>"
+        for i in range(8)
+    )
+    return f"""<html><head><title>Neue Stadträtin</title>
+    <meta name="description" content="{description}"></head><body>
+    <nav><a href="/">Start</a> <a href="/politik">Politik</a></nav>
+    <div class="story-lead"><div class="keyword">Nach dem Rückzug</div>
+    <h1 class="story-lead-headline">Neue Stadträtin</h1>
+    <p class="story-lead-text"><strong>{LEAD}</strong></p>
+    <div class="story-meta">Online seit heute, 7.57 Uhr</div></div>
+    <div class="story-content">{paras}</div>
+    <footer><p>Erfundener Rundfunk, alle Rechte vorbehalten.</p></footer></body></html>""".encode()
+
+
+def test_the_lead_shown_under_the_headline_opens_the_body_once() -> None:
+    body = parse_article(_lead_page(LEAD), "http://x.test/a").body
+    assert body.startswith(LEAD + "\n\nAbsatz 0:")
+    assert body.count("designierte Bürgermeister") == 1
+
+
+def test_no_lead_is_added_when_the_description_is_not_shown_above_the_body() -> None:
+    other = "Eine Beschreibung, die nirgends auf der Seite steht, und lang genug ist für die Regel."
+    body = parse_article(_lead_page(other), "http://x.test/a").body
+    assert body.startswith("Absatz 0:")
+
+
 def test_feed_drop_lines_patterns_apply() -> None:
     body = clean_body(["Isi berita.", "Simak Video: Banjir"], None, [re.compile("^Simak Video")])
     assert body == "Isi berita."
