@@ -775,7 +775,26 @@ def choose_title(
         more = support.get(_title_key(value), 0) >= support.get(_title_key(best), 0)
         if more and _is_tail_variant(best, value):
             return value
+    for _source, value, _strict in candidates:
+        if _is_kicker_variant(best, value):
+            return value
     return best
+
+
+_KICKER = re.compile(r"^\W?[^:|]{2,60}?\W?\s*[:|\u2013\u2014-]\s*$")
+
+
+def _is_kicker_variant(longer: str, shorter: str) -> bool:
+    """Whether ``longer`` is ``shorter`` behind a kicker ("Olympische Spiele: ...").
+
+    A kicker (a topic label, the German Dachzeile) sits above the headline in print; sites
+    often fold it into one of their title fields. The headline is the form without it.
+    """
+    long_key, short_key = _title_key(longer), _title_key(shorter)
+    if len(short_key.split()) < 3 or long_key == short_key or not long_key.endswith(short_key):
+        return False
+    kicker = long_key[: len(long_key) - len(short_key)]
+    return len(kicker.split()) <= 6 and bool(_KICKER.match(kicker))
 
 
 def _is_tail_variant(longer: str, shorter: str) -> bool:

@@ -480,6 +480,36 @@ def test_jsonld_headline_leads_when_sources_disagree() -> None:
     assert parse_article(page, "http://x.test/a").title == "The headline of record"
 
 
+def _titled_page(ld: str, og: str) -> bytes:
+    return f"""<html><head><meta property="og:title" content="{og}">
+    <script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{ld}"}}</script>
+    </head><body><h1>{ld}</h1><p>Text.</p></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    ("ld", "og", "title"),
+    [
+        (  # a kicker in front of the headline of another source is not the headline
+            "Olimpiade Paris: Timnas Bulu Tangkis Raih Emas Pertama",
+            "Timnas Bulu Tangkis Raih Emas Pertama",
+            "Timnas Bulu Tangkis Raih Emas Pertama",
+        ),
+        (  # a colon that every source keeps is part of the headline
+            "Harga Beras: Pedagang Pasar Induk Mengeluh",
+            "Harga Beras: Pedagang Pasar Induk Mengeluh",
+            "Harga Beras: Pedagang Pasar Induk Mengeluh",
+        ),
+        (  # too short to be the headline alone
+            "Banjir Jakarta: Evakuasi Warga",
+            "Evakuasi Warga",
+            "Banjir Jakarta: Evakuasi Warga",
+        ),
+    ],
+)
+def test_title_without_its_kicker(ld: str, og: str, title: str) -> None:
+    assert parse_article(_titled_page(ld, og), "http://x.test/a").title == title
+
+
 @pytest.mark.parametrize(
     ("line", "names"),
     [
