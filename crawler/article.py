@@ -90,7 +90,7 @@ def _parse(
     )
     written = None if stated else _date_in_text(tree)
     chosen_authors = split_names(select_text(tree, rules.authors, joined=", ") or "")
-    stated_authors = chosen_authors or choose_authors(ld, meta, None, [], site_name)
+    stated_authors = chosen_authors or choose_authors(ld, meta, None, [], site_name, tree)
     body_text = select_body(tree, rules.body) if rules.body else doc.get("text") or ""
     if title is None or stated is None or not stated_authors:
         doc.update(
@@ -108,7 +108,7 @@ def _parse(
         lead = visible_lead(tree, meta, body)
         body = f"{lead}\n\n{body}" if lead else body
     authors = stated_authors or choose_authors(
-        ld, meta, doc.get("author"), byline_authors, site_name
+        ld, meta, doc.get("author"), byline_authors, site_name, tree
     )
     if stated:
         published = _in_local_time(stated, ld, meta, tree)
@@ -1067,8 +1067,13 @@ def choose_authors(
     traf_author: str | None,
     byline: list[str],
     site_name: str | None,
+    tree: HtmlElement | None = None,
 ) -> list[str]:
-    """JSON-LD author, meta author tags, trafilatura's byline guess, then bylines in the text."""
+    """JSON-LD author, meta author tags, trafilatura's byline guess, then bylines in the text.
+
+    Some sites put the editor in the JSON-LD author: when the page labels those names "Editor:",
+    the byline printed under the headline names the author.
+    """
     meta_names = [
         name
         for key in _AUTHOR_META_KEYS
@@ -1080,10 +1085,57 @@ def choose_authors(
         split_names((traf_author or "").replace(";", ",")),
         byline,
     ]  # fmt: skip
+    if sources[0] and tree is not None:
+        sources[0] = _unless_editors(sources[0], tree)
     for names in sources:
         names = _dedupe(names, site_name)
         if names:
             return names
+    return []
+
+
+def _unless_editors(names: list[str], tree: HtmlElement) -> list[str]:
+    """The byline under the headline instead of structured names the page labels "Editor:"."""
+    editors = editor_names(tree)
+    if not editors or any(_compact(n) not in editors for n in names):
+        return names
+    printed = [n for n in header_byline(tree) if _compact(n) not in editors]
+    return printed or names  # an author may edit their own story
+
+
+_EDITOR_LABEL = re.compile(r"\b(?:editor|penyunting|redaktur)\s*:\s*(.*)$", re.I)
+
+
+def editor_names(tree: HtmlElement) -> set[str]:
+    """Compact names the page prints after an "Editor:" label (in the text or the next link)."""
+    names: set[str] = set()
+    for el in tree.iter("div", "span", "p", "li", "small"):
+        text = el.text or ""
+        match = _EDITOR_LABEL.search(text)
+        if not match or len(text) > 200:
+            continue
+        rest = match.group(1).strip()
+        if not rest and len(el):
+            rest = _collapse(el[0].text_content())
+        names.update(_compact(n) for n in split_names(rest.split("|")[0])[:3])
+    names.discard("")
+    return names
+
+
+_BYLINE_CLASS = re.compile(r"author|byline|penulis|reporter", re.I)
+
+
+def header_byline(tree: HtmlElement) -> list[str]:
+    """Names in a byline element (class "author", "byline") between the headline and the body."""
+    h1 = next(tree.iter("h1"), None)
+    if h1 is None or h1.getparent() is None:
+        return []
+    for el in h1.getparent().iter("div", "span", "p", "a"):
+        if not _BYLINE_CLASS.search(el.get("class") or ""):
+            continue
+        text = _collapse(el.text_content())
+        if 3 <= len(text) <= 80 and not _EDITOR_LABEL.search(text):
+            return split_names(text)
     return []
 
 
