@@ -248,7 +248,7 @@ class NewsSpider(scrapy.Spider):
                 return
         if article.problem:
             yield from self._unreadable(
-                entry, feed, backfill, links, article.problem, upgrade_of, article.url
+                entry, feed, backfill, links, article.problem, upgrade_of, article.url, article
             )
             return
         yield NewStory(
@@ -289,10 +289,12 @@ class NewsSpider(scrapy.Spider):
         )
         return next(stories, None)
 
-    def _unreadable(self, entry, feed, backfill, links, reason, upgrade_of, url=None, retries=0):
+    def _unreadable(
+        self, entry, feed, backfill, links, reason, upgrade_of, url=None, page=None, retries=0
+    ):
         """A page we could not read: the feed entry is stored, or on a retry stays as it is."""
         if upgrade_of is None:
-            yield self._from_entry(entry, feed, backfill, links, reason, url, retries)
+            yield self._from_entry(entry, feed, backfill, links, reason, url, page, retries)
             return
         stat(self.crawler, "errors")
         logger.warning(
@@ -303,9 +305,13 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _from_entry(
-        self, entry, feed, backfill, links, reason, url=None, retries: int = 0
+        self, entry, feed, backfill, links, reason, url=None, page=None, retries: int = 0
     ) -> NewStory:
-        """The feed's own title, summary and date stand in for a page we could not read."""
+        """The feed's own title, summary and date stand in for a page we could not read.
+
+        A page read as HTML but without article text may still state its date and authors
+        (a video or gallery page); those are kept, as the page states them more precisely.
+        """
         stat(self.crawler, "errors")
         logger.warning(
             "article failed, stored from the feed entry%s: feed=%s url=%s reason=%s",
@@ -318,8 +324,8 @@ class NewsSpider(scrapy.Spider):
             url=url or entry.link,
             title=entry.title,
             body=entry.summary,
-            published=entry.published,
-            authors=[],
+            published=(page and page.published) or entry.published,
+            authors=(page and page.authors) or [],
             feed=feed.name,
             links=links,
             extraction="feed",

@@ -50,7 +50,8 @@ def outlet(server):
     server.add("/bad/tofile.html", "", status=302, headers={"Location": sentinel.as_uri()})
     server.add(
         "/bad/empty.html",
-        '<html><body><nav><a href="/">Home</a> | <a href="/w">World</a></nav></body></html>',
+        '<html><head><meta property="article:published_time" content="2025-09-10T08:00:00+07:00">'
+        '</head><body><nav><a href="/">Home</a> | <a href="/w">World</a></nav></body></html>',
     )
     tribun = [
         {"title": "Korut uji rudal", "link": server.url("/news/korut-rudal.html?utm_source=rss")},
@@ -118,6 +119,7 @@ def test_crawl_stores_each_story_once_and_survives_bad_input(tmp_path, outlet):
         row = rows[base + path]
         assert (row["title"], row["extraction"]) == (title, "feed"), path
     assert rows[f"{base}/bad/500.html"]["body"] == "Ringkasan"
+    assert rows[f"{base}/bad/empty.html"]["published"] == "2025-09-10T08:00:00+07:00"  # page's
     assert not any("served_at" in row["body"] for row in rows.values())  # file:// never read
     assert rows[f"{base}/bad/tofile.html"]["extraction"] == "feed"  # Scrapy won't follow it
     assert len(rows) == 10
