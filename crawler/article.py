@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -80,7 +81,7 @@ def _parse(
     ld = jsonld_article(tree)
     page_url = canonical_url(meta, url) or fallback_url
     site_name = meta.get("og:site_name") or _str(ld.get("publisher_name"))
-    doc = _trafilatura(_for_trafilatura(tree), url)
+    doc = _trafilatura(tree, url)
 
     title = select_text(tree, rules.title) or choose_title(
         ld, meta, tree, None, site_name, page_url
@@ -278,11 +279,12 @@ def is_amp_page(text: str) -> bool:
 
 
 def _trafilatura(tree: HtmlElement, url: str) -> dict[str, Any]:
-    """The body from trafilatura; it copies the tree, so ours stays intact."""
+    """The body from trafilatura, on a tree prepared for it; ours stays intact."""
     import trafilatura
 
     try:
-        doc = trafilatura.bare_extraction(tree, url=url or None, include_comments=False)
+        prepared = _for_trafilatura(tree)
+        doc = trafilatura.bare_extraction(prepared, url=url or None, include_comments=False)
     except Exception as err:  # noqa: BLE001
         logger.debug("trafilatura failed on %s: %r", url, err)
         return {}
@@ -307,11 +309,21 @@ def _for_trafilatura(tree: HtmlElement) -> HtmlElement:
     for el in copy.xpath("//figcaption") + _link_lists(copy):
         el.drop_tree()  # captions, photo credits and lists of other stories are not story text
     for group in _body_chunks(copy):
-        first = group[0]
         for chunk in group[1:]:
-            first.extend(list(chunk))
-            chunk.drop_tree()
+            _move_into(chunk, group[0])
     return copy
+
+
+def _move_into(el: HtmlElement, target: HtmlElement) -> None:
+    """Append ``el`` to ``target``, leaving its tail text where it was."""
+    if el.tail:
+        prev, parent = el.getprevious(), el.getparent()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        elif parent is not None:
+            parent.text = (parent.text or "") + el.tail
+        el.tail = None
+    target.append(el)
 
 
 def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
@@ -330,23 +342,31 @@ def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
 
 
 def _is_link_item(li: HtmlElement) -> bool:
-    """A list item that is a link, perhaps after a bold label: "<b>Newsblog</b>: <a>...</a>"."""
+    """A list item that is a link, perhaps after a short bold label: "<b>Newsblog</b>: <a>..."."""
     text = len(_collapse(li.text_content()))
     linked = sum(len(_collapse(a.text_content())) for a in li.iter("a") if a.get("href"))
-    if not text or not linked:
+    if not text or linked < 0.5 * text:
         return False
-    labels = sum(
-        len(_collapse(el.text_content()))
+    labels = [
+        _collapse(el.text_content())
         for el in li.iter("strong", "b")
         if not any(p.tag == "a" for p in el.iterancestors())
-    )
-    return text - linked - labels <= 0.3 * text
+    ]
+    if any(len(label.split()) > 5 for label in labels):
+        return False
+    return text - linked - sum(len(label) for label in labels) <= 0.3 * text
 
 
-_BODY_CLASS = re.compile(r"^(?:[\w-]*[_-])?(?:article|story|post|entry)?body(?:[_-][\w-]*)?$", re.I)
+_BODY_CLASS = re.compile(
+    r"^(?:[\w-]*[_-])?(?:article|story|post|entry)[_-]*body(?:[_-][\w-]*)?$", re.I
+)
 _NOT_BODY_CLASS = re.compile(
     r"comment|card|list|item|teaser|author|modal|promo|related|embed", re.I
 )
+
+
+_OUTSIDE_STORY = {"aside", "nav", "footer", "header"}
+_STORY_BOUNDS = _OUTSIDE_STORY | {"article", "main"}
 
 
 def _body_chunks(tree: HtmlElement) -> list[list[HtmlElement]]:
@@ -355,11 +375,16 @@ def _body_chunks(tree: HtmlElement) -> list[list[HtmlElement]]:
     Some layouts cut the story into several ``<div class="article__body">`` between ad rows;
     trafilatura keeps only the first, so a long story loses its second half.
     """
-    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    groups: dict[tuple[str, str, int], list[HtmlElement]] = {}
     for el in tree.iter("div", "section"):
         classes = (el.get("class") or "").split()
-        if any(_BODY_CLASS.match(c) and not _NOT_BODY_CLASS.search(c) for c in classes):
-            groups.setdefault((el.tag, " ".join(classes)), []).append(el)
+        if not any(_BODY_CLASS.match(c) and not _NOT_BODY_CLASS.search(c) for c in classes):
+            continue
+        around = [a for a in el.iterancestors() if a.tag in _STORY_BOUNDS]
+        if any(a.tag in _OUTSIDE_STORY for a in around):
+            continue
+        story = next((id(a) for a in around if a.tag in ("article", "main")), 0)
+        groups.setdefault((el.tag, " ".join(classes), story), []).append(el)
     found = []
     for members in groups.values():
         if len(members) < 2:
@@ -775,9 +800,9 @@ def choose_title(
         more = support.get(_title_key(value), 0) >= support.get(_title_key(best), 0)
         if more and _is_tail_variant(best, value):
             return value
-    for _source, value, _strict in candidates:
-        if _is_kicker_variant(best, value):
-            return value
+    for source, value, _strict in candidates:
+        if source != "title" and _is_kicker_variant(best, value):
+            return value  # <title> alone is often cut short for search engines
     return best
 
 
@@ -794,7 +819,10 @@ def _is_kicker_variant(longer: str, shorter: str) -> bool:
     if len(short_key.split()) < 3 or long_key == short_key or not long_key.endswith(short_key):
         return False
     kicker = long_key[: len(long_key) - len(short_key)]
-    return len(kicker.split()) <= 6 and bool(_KICKER.match(kicker))
+    if len(kicker.split()) > 6 or not _KICKER.match(kicker):
+        return False
+    # "Trump: I will sign" names a speaker, not a topic: one bare word is no kicker.
+    return len(kicker.split()) >= 2 or "|" in kicker or bool(re.match(r"^\W", kicker))
 
 
 def _is_tail_variant(longer: str, shorter: str) -> bool:
@@ -939,24 +967,54 @@ def visible_lead(tree: HtmlElement, meta: dict[str, str], body: str) -> str | No
 
     The lead (standfirst) under the headline often sits outside the container trafilatura
     picks, yet it is story text and names the subject. It is recognised as the visible element
-    that states the page's description, found before the body's first paragraph.
+    that states the page's description (and little else), found before the body's first
+    paragraph, outside the page's header, navigation and footer.
     """
     desc = _collapse(_unescape(meta.get("description") or meta.get("og:description") or ""))
     head = desc[:50]
     if len(desc) < 80 or _compact(head) in _compact(body[:3000]):
         return None
+    cut = desc.endswith(("\u2026", "..."))  # a shortened description: the lead runs on
+    limit = 800 if cut else int(len(desc) * 1.3) + 20
     first = body.split("\n\n", 1)[0][:50]
     for n, el in enumerate(tree.iter("p", "div", "span", "strong", "h2")):
         if n > _LEAD_SCAN:
             break
         if el.find(".//p") is not None or el.find(".//div") is not None:
             continue
-        text = _collapse(el.text_content())
+        text = _collapse(_text_upto(el, limit + 1))
         if first and text.startswith(first):
             return None  # reached the body first
-        if text.startswith(head) or (len(text) >= 50 and desc.startswith(text[:50])):
+        matches = text.startswith(head) or (len(text) >= 50 and desc.startswith(text[:50]))
+        if matches and len(text) <= limit and _shown_in_story(el):
             return text
     return None
+
+
+def _text_upto(el: HtmlElement, limit: int) -> str:
+    """The element's text, read only as far as ``limit`` characters."""
+    parts, size = [], 0
+    for piece in el.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size > limit:
+            break
+    return "".join(parts)
+
+
+def _shown_in_story(el: HtmlElement) -> bool:
+    """Whether a reader sees the element as part of the story (not hidden, not page chrome)."""
+    chain = (el, *el.iterancestors())
+    in_story = any(node.tag in ("article", "main") for node in chain)
+    for node in chain:
+        if node.tag in _OUTSIDE_STORY and not (node.tag == "header" and in_story):
+            return False  # an article's own <header> holds its headline and lead
+        if node.get("hidden") is not None:
+            return False
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if node.get("aria-hidden") == "true" or "display:none" in style:
+            return False
+    return True
 
 
 # ------------------------------------------------------------------ authors
@@ -1103,7 +1161,7 @@ def _unless_editors(names: list[str], tree: HtmlElement) -> list[str]:
     return printed or names  # an author may edit their own story
 
 
-_EDITOR_LABEL = re.compile(r"\b(?:editor|penyunting|redaktur)\s*:\s*(.*)$", re.I)
+_EDITOR_LABEL = re.compile(r"\b(?:editor|penyunting|redaktur)\s*:\s*(.{0,120})", re.I)
 
 
 def editor_names(tree: HtmlElement) -> set[str]:
@@ -1111,8 +1169,10 @@ def editor_names(tree: HtmlElement) -> set[str]:
     names: set[str] = set()
     for el in tree.iter("div", "span", "p", "li", "small"):
         text = el.text or ""
+        if len(text) > 200:
+            continue
         match = _EDITOR_LABEL.search(text)
-        if not match or len(text) > 200:
+        if not match:
             continue
         rest = match.group(1).strip()
         if not rest and len(el):
@@ -1122,21 +1182,25 @@ def editor_names(tree: HtmlElement) -> set[str]:
     return names
 
 
-_BYLINE_CLASS = re.compile(r"author|byline|penulis|reporter", re.I)
+_BYLINE_CLASS = re.compile(r"^(?!.*comment).*(?:author|byline|penulis|reporter)", re.I)
 
 
 def header_byline(tree: HtmlElement) -> list[str]:
     """Names in a byline element (class "author", "byline") between the headline and the body."""
     h1 = next(tree.iter("h1"), None)
-    if h1 is None or h1.getparent() is None:
+    if h1 is None:
         return []
-    for el in h1.getparent().iter("div", "span", "p", "a"):
-        if not _BYLINE_CLASS.search(el.get("class") or ""):
-            continue
-        text = _collapse(el.text_content())
-        if 3 <= len(text) <= 80 and not _EDITOR_LABEL.search(text):
-            return split_names(text)
+    for sibling in islice(h1.itersiblings(), _BYLINE_SIBLINGS):
+        for el in sibling.iter("div", "span", "p", "a"):
+            if not _BYLINE_CLASS.search(el.get("class") or ""):
+                continue
+            text = _collapse(el.text_content())
+            if 3 <= len(text) <= 80 and not _EDITOR_LABEL.search(text):
+                return split_names(text)
     return []
+
+
+_BYLINE_SIBLINGS = 4  # the byline sits right under the headline, not by the comments
 
 
 # ------------------------------------------------------------------ publication date
@@ -1279,10 +1343,13 @@ _DATE_CLASS = re.compile(
 )
 
 
-def _date_in_markup(tree: HtmlElement) -> str | None:
-    """Dates the markup marks as the publication time (itemprop, <time> in the article)."""
+def _date_in_markup(tree: HtmlElement, shown: bool = False) -> str | None:
+    """Dates the markup marks as the publication time (itemprop, <time> in the article);
+    ``shown``: only on elements a reader sees (no ``<meta itemprop>``)."""
     for path in _DATE_NODES:
         for el in tree.iterfind(path) if "[" not in path else tree.xpath(path):
+            if shown and el.tag in ("meta", "link"):
+                continue
             value = parse_date(el.get("datetime") or el.get("content") or el.text_content())
             if value:
                 return value
@@ -1344,7 +1411,7 @@ def _stated_published(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElemen
     structured = parse_date(_str(ld.get("published")))
     tagged = next(filter(None, (parse_date(meta.get(key)) for key in _DATE_META_KEYS)), None)
     if structured and tagged and structured[:10] != tagged[:10]:
-        shown = _date_in_markup(tree) or _date_in_text(tree)
+        shown = _date_in_markup(tree, shown=True) or _date_in_text(tree)
         if shown and shown[:10] == tagged[:10]:
             return tagged
     return structured or tagged or _date_in_markup(tree)

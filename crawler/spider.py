@@ -309,8 +309,8 @@ class NewsSpider(scrapy.Spider):
     ) -> NewStory:
         """The feed's own title, summary and date stand in for a page we could not read.
 
-        A page read as HTML but without article text may still state its date and authors
-        (a video or gallery page); those are kept, as the page states them more precisely.
+        A page read as HTML but without article text (a video or gallery page) may still
+        name its authors, and its date when the feed gives none; those are kept.
         """
         stat(self.crawler, "errors")
         logger.warning(
@@ -324,7 +324,7 @@ class NewsSpider(scrapy.Spider):
             url=url or entry.link,
             title=entry.title,
             body=entry.summary,
-            published=(page and page.published) or entry.published,
+            published=entry.published or (page and page.published),
             authors=(page and page.authors) or [],
             feed=feed.name,
             links=links,

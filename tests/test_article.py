@@ -300,10 +300,19 @@ def _dated_page(shown: str) -> bytes:
 def test_when_structured_dates_disagree_the_one_the_page_shows_wins() -> None:
     shown_meta = parse_article(_dated_page("6 November 2023, 15:25"), "http://x.test/a")
     assert shown_meta.published.startswith("2023-11-06")
-    shown_ld = parse_article(_dated_page("3 November 2023"), "http://x.test/a")
+    shown_ld = parse_article(_dated_page("3 November 2023, 10:25"), "http://x.test/a")
     assert shown_ld.published.startswith("2023-11-03")
     shown_none = parse_article(_dated_page("Winter timetable"), "http://x.test/a")
     assert shown_none.published.startswith("2023-11-03")  # JSON-LD leads by default
+
+
+def test_a_meta_itemprop_date_does_not_confirm_itself() -> None:
+    page = _dated_page("3 November 2023, 10:25").replace(
+        b'<meta property="article:published_time" content="2023-11-06T14:25:00+00:00">',
+        b'<meta itemprop="datePublished" content="2023-11-06T14:25:00+00:00">',
+    )
+    assert b"itemprop" in page
+    assert parse_article(page, "http://x.test/a").published.startswith("2023-11-03")
 
 
 def _chunked_page(body_class: str) -> bytes:
@@ -498,6 +507,11 @@ def _titled_page(ld: str, og: str) -> bytes:
             "Harga Beras: Pedagang Pasar Induk Mengeluh",
             "Harga Beras: Pedagang Pasar Induk Mengeluh",
             "Harga Beras: Pedagang Pasar Induk Mengeluh",
+        ),
+        (  # a speaker in front of a quote stays
+            "Jokowi: Pemerintah Akan Menaikkan Gaji Guru",
+            "Pemerintah Akan Menaikkan Gaji Guru",
+            "Jokowi: Pemerintah Akan Menaikkan Gaji Guru",
         ),
         (  # too short to be the headline alone
             "Banjir Jakarta: Evakuasi Warga",
