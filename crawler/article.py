@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
+from crawler.limits import TimeLimitExceeded, time_limit
 from crawler.urls import host_of, normalize_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -41,17 +42,28 @@ class Article:
 
 
 def parse_article(
-    html: bytes, url: str, headers: dict[str, str] | None = None, overrides: Any = None
+    html: bytes,
+    url: str,
+    headers: dict[str, str] | None = None,
+    overrides: Any = None,
+    seconds: float = 0,
 ) -> Article:
     """Parse one fetched page; any failure becomes ``Article.problem``, never an exception.
 
     ``overrides`` is a feed's ``extract:`` block (an object or a dict with ``body``, ``title``,
     ``date``, ``authors`` CSS selectors, ``drop`` selectors and ``drop_lines`` regexes) for
-    sites where the generic path fails.
+    sites where the generic path fails. ``seconds`` bounds the parse (0: no limit; see
+    :mod:`crawler.limits`).
     """
     fallback_url = _normal_or_raw(url)
     try:
-        return _parse(html, url, fallback_url, headers or {}, overrides)
+        with time_limit(seconds):
+            return _parse(html, url, fallback_url, headers or {}, overrides)
+    except TimeLimitExceeded:
+        logger.info("article parse timed out for %s after %g s", url, seconds)
+        return Article(
+            url=fallback_url, title=None, body="", published=None, problem="parse timed out"
+        )
     except Exception as err:  # noqa: BLE001 - the contract is: never raise
         logger.info("article parse failed for %s: %r", url, err)
         return Article(url=fallback_url, title=None, body="", published=None, problem="parse error")

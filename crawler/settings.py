@@ -43,6 +43,8 @@ def scrapy_settings(crawl: Any) -> dict[str, Any]:
             "crawler.politeness.CrawlDelayExtension": 500,
         },
         "NEWSWATCH_ALLOW_PRIVATE_ADDRESSES": crawl.allow_private_addresses,
+        # One page's parse may take this long (trafilatura has no limit of its own).
+        "NEWSWATCH_PARSE_SECONDS": 30,
         "DNSCACHE_ENABLED": True,
         "TWISTED_DNS_RESOLVER": "crawler.resolver.PublicOnlyResolver",
         "REACTOR_THREADPOOL_MAXSIZE": 10,

@@ -234,7 +234,11 @@ class NewsSpider(scrapy.Spider):
             return
         headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
         article = parse_article(
-            response.body, response.url, headers, overrides=getattr(feed, "extract", None)
+            response.body,
+            response.url,
+            headers,
+            overrides=getattr(feed, "extract", None),
+            seconds=self.settings.getfloat("NEWSWATCH_PARSE_SECONDS"),
         )
         if article.is_amp and article.url not in links:
             known = self.store.story_for_link(article.url)

@@ -574,3 +574,41 @@ def test_a_canonical_naming_the_home_page_is_not_the_story():
     assert parse_article(page, url).url == url
     section = page.replace(b'href="https://www.contoh.co.id/"', b'href="/berita/"')
     assert parse_article(section, url).url == url
+
+
+def test_a_parse_that_runs_over_its_time_is_cut_short(monkeypatch) -> None:
+    import signal
+
+    from crawler import article
+
+    def endless(*args, **kwargs):
+        while True:  # trafilatura#704: an extraction that never ends
+            pass
+
+    monkeypatch.setattr(article, "_parse", endless)
+    before = signal.getsignal(signal.SIGALRM)
+    got = parse_article(b"<html><body><p>x</p></body></html>", "http://x.test/a", seconds=0.05)
+    assert got.problem == "parse timed out" and got.body == ""
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nothing left armed
+    assert signal.getsignal(signal.SIGALRM) is before
+
+
+def test_the_time_limit_is_not_swallowed_by_a_library_catching_everything(monkeypatch) -> None:
+    from crawler import article
+
+    def stubborn(*args, **kwargs):
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:  # noqa: BLE001 - what some libraries do
+                continue
+
+    monkeypatch.setattr(article, "_parse", stubborn)
+    got = parse_article(b"<html></html>", "http://x.test/a", seconds=0.05)
+    assert got.problem == "parse timed out"
+
+
+def test_a_parse_within_its_time_is_untouched() -> None:
+    got = parse_article(LINK_LIST_PAGE, "http://x.test/a", seconds=30)
+    assert got.problem is None and "Twenty-three crew members" in got.body
