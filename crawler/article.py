@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.etree import LxmlError
 from lxml.html import HtmlElement
 
 from crawler.limits import TimeLimitExceeded, time_limit
@@ -310,17 +311,29 @@ def _for_trafilatura(tree: HtmlElement) -> HtmlElement:
 
     A copy when anything changes, so our own tree stays as the page wrote it.
     """
-    captions = tree.xpath("//figcaption")
+    drop = tree.xpath("//figcaption") + _link_lists(tree)
     chunks = _body_chunks(tree)
-    links = _link_lists(tree)
-    if not captions and not chunks and not links:
+    if not drop and not chunks:
         return tree
     from copy import deepcopy
 
+    # The same elements in the copy, found by their paths before the copy changes.
+    paths = tree.getroottree()
     copy = deepcopy(tree)
-    for el in copy.xpath("//figcaption") + _link_lists(copy):
-        el.drop_tree()  # captions, photo credits and lists of other stories are not story text
-    for group in _body_chunks(copy):
+    find = copy.getroottree()
+
+    def twin(el: HtmlElement) -> HtmlElement:
+        return find.xpath(paths.getpath(el))[0]
+
+    try:
+        drop, chunks = [twin(el) for el in drop], [[twin(el) for el in g] for g in chunks]
+    except (LxmlError, IndexError):  # a path lxml cannot read back ("fb:like" tags)
+        drop = copy.xpath("//figcaption") + _link_lists(copy)
+        chunks = _body_chunks(copy)
+    for el in drop:
+        if el.getparent() is not None:
+            el.drop_tree()  # captions, photo credits and lists of other stories are not story text
+    for group in chunks:
         for chunk in group[1:]:
             _move_into(chunk, group[0])
     return copy

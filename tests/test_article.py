@@ -612,3 +612,19 @@ def test_the_time_limit_is_not_swallowed_by_a_library_catching_everything(monkey
 def test_a_parse_within_its_time_is_untouched() -> None:
     got = parse_article(LINK_LIST_PAGE, "http://x.test/a", seconds=30)
     assert got.problem is None and "Twenty-three crew members" in got.body
+
+
+def test_prefixed_tags_around_a_link_list_do_not_cost_the_body() -> None:
+    paras = "".join(
+        f"<p>Paragraph {i} of the invented story, long enough for the extractor to keep.</p>"
+        for i in range(8)
+    )
+    page = f"""<html><body><main><article><h1>Title here</h1>
+    <div><fb:comments><ul><li><a href="/a">Other story one</a></li>
+    <li><a href="/b">Other story two</a></li></ul></fb:comments></div>
+    <div class="article-body">{paras}</div><div class="ad">Ad</div>
+    <div class="article-body">{paras.replace("Paragraph", "Part")}</div>
+    </article></main></body></html>""".encode()
+    got = parse_article(page, "http://x.test/a")
+    assert "Paragraph 0 " in got.body and "Part 7 " in got.body
+    assert "Other story" not in got.body
