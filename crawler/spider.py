@@ -39,6 +39,8 @@ HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 # A page that failed for a passing reason (5xx, timeout) is asked again at the feed's next
 # polls, this many times; when it answers, its text replaces the feed entry's.
 PAGE_RETRIES = 2
+# A page whose parse was started this many times without finishing is not parsed again.
+PARSE_STARTS = 2
 _PASSING = (
     DownloadTimeoutError,
     DownloadConnectionRefusedError,
@@ -233,6 +235,10 @@ class NewsSpider(scrapy.Spider):
             yield from self._unreadable(entry, feed, backfill, links, reason, upgrade_of)
             return
         headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
+        if upgrade_of is None and self.store.note_parse(links[-1]) > PARSE_STARTS:
+            reason = f"its parse was started {PARSE_STARTS} times and never finished"
+            yield from self._unreadable(entry, feed, backfill, links, reason, upgrade_of)
+            return
         article = parse_article(
             response.body,
             response.url,

@@ -140,3 +140,19 @@ def m004_page_retries(db: Database) -> None:
 def m005_feeds_without_story_count(db: Database) -> None:
     # Stories per feed are counted from ``stories`` (indexed) rather than kept twice.
     db["feeds"].transform(drop={"stories"})
+
+
+@migrations()
+def m006_parse_attempts(db: Database) -> None:
+    # Pages whose parse started and never finished: a page that kills the crawl process
+    # (a crash in a C library, the memory killer) would otherwise be fetched and parsed again,
+    # and kill the crawl again, every cycle. A stored story clears its links' rows.
+    db.execute(
+        """
+        CREATE TABLE parse_attempts (
+            url TEXT PRIMARY KEY,
+            tries INTEGER NOT NULL,
+            last TEXT NOT NULL
+        )
+        """
+    )

@@ -209,12 +209,29 @@ class Store:
                 )
         return bool(cursor.rowcount)
 
+    def note_parse(self, url: str) -> int:
+        """Count a parse about to start, committed first; returns how many have started.
+
+        The row goes when a story with this link is stored (by any path), so a count above
+        one means earlier parses of this page never finished: the process died in them.
+        """
+        with self.write() as db:
+            db.execute(
+                "INSERT INTO parse_attempts (url, tries, last) VALUES (?, 1, ?)"
+                " ON CONFLICT(url) DO UPDATE SET tries = tries + 1, last = excluded.last",
+                [url, self.now()],
+            )
+            row = db.execute("SELECT tries FROM parse_attempts WHERE url = ?", [url]).fetchone()
+        return row[0]
+
     @staticmethod
     def _add_links(db: Database, story_id: int, links: Iterable[str], feed, now: str) -> None:
+        unique = [link for link in dict.fromkeys(links) if link]
         db.conn.executemany(
             "INSERT OR IGNORE INTO links (url, story_id, feed, first_seen) VALUES (?, ?, ?, ?)",
-            [(link, story_id, feed, now) for link in dict.fromkeys(links) if link],
+            [(link, story_id, feed, now) for link in unique],
         )
+        db.conn.executemany("DELETE FROM parse_attempts WHERE url = ?", [(u,) for u in unique])
 
     # -- feeds --------------------------------------------------------------------------------
 

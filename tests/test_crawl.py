@@ -205,6 +205,27 @@ def test_feed_option_limits_the_run(tmp_path, outlet):
     assert unknown.returncode == 2 and "nope" in unknown.stderr
 
 
+def test_a_page_whose_parse_never_finished_twice_is_kept_from_its_feed_entry(tmp_path, outlet):
+    from storage.store import Store
+
+    korut = outlet.url("/news/korut-rudal.html")
+    drone = outlet.url("/news/ukraine-drone.html")
+    with Store(tmp_path / "newswatch.db") as store:  # two crawls died inside this parse
+        store.note_parse(korut)
+        store.note_parse(korut)
+        store.note_parse(drone)  # one died inside this one: it is parsed again
+    config = crawl_config(tmp_path, outlet)
+    result = run_newswatch("crawl", "-c", str(config), "--feed", "world")
+    assert result.returncode == 0, result.stderr
+    rows = stories(tmp_path / "newswatch.db")
+    assert (rows[korut]["title"], rows[korut]["extraction"]) == ("Korut", "feed")
+    assert rows[drone]["extraction"] == "page"
+    assert f"url={korut} reason=its parse was started 2 times" in result.stderr
+    conn = sqlite3.connect(tmp_path / "newswatch.db")
+    assert conn.execute("SELECT count(*) FROM parse_attempts").fetchone()[0] == 0  # all stored
+    conn.close()
+
+
 def test_bad_config_exits_2_and_touches_nothing(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(

@@ -129,3 +129,11 @@ def test_extraction_drop_is_warned_only_after_a_good_window(tmp_path):
         assert "feed=antara body in 0% of the last 10 stories, was 100%" in warnings[0]
         assert "authors" in warnings[1]
         assert health_cell(store.extraction_health("antara")) == "50/100/50% of 20"
+
+
+def test_parse_starts_count_until_a_story_with_the_link_is_stored(tmp_path):
+    with Store(tmp_path / "n.db") as store:
+        url = "https://a.example/news/1"
+        assert [store.note_parse(url), store.note_parse(url)] == [1, 2]
+        store.add_story(story(url="https://a.example/canonical/1", links=[url]))
+        assert store.note_parse(url) == 1  # the earlier starts finished: the story is stored
