@@ -26,7 +26,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from storage.store import FeedPoll, NewStory, Store
 
-from .article import parse_article
+from .article import amp_canonical, parse_article
 from .feeds import Entry, parse_feed
 from .middlewares import UnsafeRequest
 from .urls import normalize_url
@@ -235,6 +235,20 @@ class NewsSpider(scrapy.Spider):
             yield from self._unreadable(entry, feed, backfill, links, reason, upgrade_of)
             return
         headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
+        canonical = amp_canonical(response.body, response.url, content_type.decode("latin-1"))
+        if (
+            canonical
+            and canonical not in links
+            and canonical not in self.requested
+            and self.store.story_for_link(canonical) is None
+        ):
+            # An AMP page: read the story from its canonical page instead.
+            self.requested.add(canonical)
+            stat(self.crawler, "articles_scheduled")
+            yield self._article_request(
+                canonical, entry, feed, backfill, links, upgrade_of=upgrade_of
+            )
+            return
         if upgrade_of is None and self.store.note_parse(links[-1]) > PARSE_STARTS:
             reason = f"its parse was started {PARSE_STARTS} times and never finished"
             yield from self._unreadable(entry, feed, backfill, links, reason, upgrade_of)
@@ -246,16 +260,6 @@ class NewsSpider(scrapy.Spider):
             overrides=getattr(feed, "extract", None),
             seconds=self.settings.getfloat("NEWSWATCH_PARSE_SECONDS"),
         )
-        if article.is_amp and article.url not in links:
-            known = self.store.story_for_link(article.url)
-            if known is None and article.url not in self.requested:
-                # An AMP page: read the story from its canonical page instead.
-                self.requested.add(article.url)
-                stat(self.crawler, "articles_scheduled")
-                yield self._article_request(
-                    article.url, entry, feed, backfill, links, upgrade_of=upgrade_of
-                )
-                return
         if article.problem:
             yield from self._unreadable(
                 entry, feed, backfill, links, article.problem, upgrade_of, article.url, article

@@ -58,6 +58,17 @@ def test_amp_page_resolves_to_its_canonical_story() -> None:
     assert amp.url == plain.url
 
 
+def test_an_amp_page_names_its_canonical_without_a_full_parse() -> None:
+    from crawler.article import amp_canonical
+
+    served = HOST + EXPECTED["english_jsonld_amp.html"]["served_at"]
+    amp = amp_canonical((PAGES / "english_jsonld_amp.html").read_bytes(), served)
+    assert amp == parse_fixture("english_jsonld.html").url
+    plain = (PAGES / "english_jsonld.html").read_bytes()
+    assert amp_canonical(plain, HOST + EXPECTED["english_jsonld.html"]["served_at"]) is None
+    assert amp_canonical(b"\x00\xff<html amp>\xfe", served) is None
+
+
 def test_foreign_canonical_is_ignored() -> None:
     html = (
         (PAGES / "english_jsonld.html")
