@@ -37,13 +37,17 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
+    armed = [True]  # a signal handled after the work ended (in ``finally``) raises nothing
+
     def expire(signum, frame):
-        raise TimeLimitExceeded(f"over {seconds:g} s")
+        if armed[0]:
+            raise TimeLimitExceeded(f"over {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
