@@ -21,8 +21,8 @@ from urllib.parse import urljoin, urlsplit
 from lxml.etree import LxmlError
 from lxml.html import HtmlElement
 
-from crawler.limits import TimeLimitExceeded, time_limit
-from crawler.urls import host_of, normalize_url, same_site
+from .limits import TimeLimitExceeded, time_limit
+from .urls import host_of, normalize_url, same_site
 
 logger = logging.getLogger(__name__)
 

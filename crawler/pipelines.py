@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from storage.store import NewStory
+from ..storage.store import NewStory
 
 logger = logging.getLogger("newswatch.store")
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from scrapy.crawler import AsyncCrawlerProcess
 
-from storage.store import Store
-
+from ..storage.store import Store
 from .settings import scrapy_settings
 from .spider import NewsSpider
 

@@ -1,8 +1,18 @@
-"""Scrapy settings, made from the config's ``crawl`` block in this one place."""
+"""Scrapy settings, made from the config's ``crawl`` block in this one place.
+
+Components are handed over as classes, not dotted paths: a path names a module by where it was
+installed, and a class is what it is wherever the package lives.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from .middlewares import SafetyMiddleware
+from .pipelines import StoragePipeline
+from .politeness import CrawlDelayExtension
+from .progress import ProgressExtension
+from .resolver import PublicOnlyResolver
 
 
 def scrapy_settings(crawl: Any) -> dict[str, Any]:
@@ -35,17 +45,17 @@ def scrapy_settings(crawl: Any) -> dict[str, Any]:
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "s3": None, "ftp": None},
         "DOWNLOADER_MIDDLEWARES": {
             # Before robots.txt (100), so not even robots.txt is asked of a refused host.
-            "crawler.middlewares.SafetyMiddleware": 50,
+            SafetyMiddleware: 50,
         },
-        "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
+        "ITEM_PIPELINES": {StoragePipeline: 300},
         "EXTENSIONS": {
-            "crawler.progress.ProgressExtension": 500,
-            "crawler.politeness.CrawlDelayExtension": 500,
+            ProgressExtension: 500,
+            CrawlDelayExtension: 500,
         },
         "NEWSWATCH_ALLOW_PRIVATE_ADDRESSES": crawl.allow_private_addresses,
         # One page's parse may take this long (trafilatura has no limit of its own).
         "NEWSWATCH_PARSE_SECONDS": 30,
         "DNSCACHE_ENABLED": True,
-        "TWISTED_DNS_RESOLVER": "crawler.resolver.PublicOnlyResolver",
+        "TWISTED_DNS_RESOLVER": PublicOnlyResolver,
         "REACTOR_THREADPOOL_MAXSIZE": 10,
     }

@@ -24,8 +24,7 @@ from scrapy.exceptions import (
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from storage.store import FeedPoll, NewStory, Store
-
+from ..storage.store import FeedPoll, NewStory, Store
 from .article import amp_canonical, parse_article
 from .feeds import Entry, parse_feed
 from .middlewares import UnsafeRequest

@@ -12,9 +12,8 @@ from datetime import timedelta
 from rich.console import Console
 from rich.text import Text
 
-from storage import alerts as sql
-from storage.store import iso, utcnow
-
+from ..storage import alerts as sql
+from ..storage.store import iso, utcnow
 from .alerting import alert_record
 from .config import Config
 from .sanitize import flatten, json_line, one_line

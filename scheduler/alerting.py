@@ -18,9 +18,8 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from storage import alerts as sql
-from storage.store import Store
-
+from ..storage import alerts as sql
+from ..storage.store import Store
 from .config import Config
 from .sanitize import json_line, one_line
 

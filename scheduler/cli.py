@@ -227,8 +227,7 @@ def digest_command(
 ) -> None:
     """Write a digest of recent alerts grouped by topic (Markdown or HTML)."""
     config = load_or_exit(config_path)
-    from storage.alerts import open_readonly
-
+    from ..storage.alerts import open_readonly
     from .digest import render, write_digest
 
     window = since or config.alerts.digest_window

@@ -9,9 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crawler.run import run_crawl
-from storage.store import FeedPoll, Store, iso, utcnow
-
+from ..crawler.run import run_crawl
+from ..storage.store import FeedPoll, Store, iso, utcnow
 from .alerting import match_and_deliver, start_alerts
 from .config import Config
 from .digest import update_digest

@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .. import command as newswatch_argv
 from .config import Config, ConfigError, load_config, show_duration
 from .lockfile import LockFile, daemon_lock_path
 
@@ -56,7 +56,7 @@ def crawl_command(log_file: Path | None = None) -> Command:
     """The child's argv for a config file: the same ``newswatch crawl`` a person runs."""
 
     def command(config_file: Path) -> list[str]:
-        argv = [sys.executable, "-m", "scheduler", "crawl", "-c", str(config_file)]
+        argv = newswatch_argv("crawl", "-c", str(config_file))
         argv += ["--due", "--no-progress"]  # per-feed intervals decide which feeds are polled
         if log_file is not None:
             argv += ["--log-file", str(log_file)]
@@ -406,8 +406,7 @@ class Daemon:
 
     def digest_job(self) -> None:
         """The daily digest: a dated copy next to ``alerts.digest``, kept after later cycles."""
-        from storage.alerts import open_readonly
-
+        from ..storage.alerts import open_readonly
         from .digest import write_digest
 
         config = self.config

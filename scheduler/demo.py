@@ -1,7 +1,7 @@
 """``newswatch demo``: the whole product on a bundled sample outlet, offline, in one command.
 
 A loopback HTTP server in this process serves the sample site shipped in ``demo_site/``; each
-crawl cycle runs in a child process (``python -m scheduler crawl``), exactly as a user or the
+crawl cycle runs in a child process (``python -m newswatch crawl``), exactly as a user or the
 daemon runs it, because Scrapy's reactor cannot start twice in one process.
 """
 
@@ -12,7 +12,6 @@ import json
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -24,11 +23,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from storage.store import Store
-
+from .. import command
+from ..storage.store import Store
 from .sanitize import one_line
 
-SITE_PACKAGE = "scheduler"
+SITE_PACKAGE = __package__  # the folder beside this module, wherever it is installed
 SITE_FOLDER = "demo_site"
 FEEDS = {"kabar-contoh": "/feeds/kabar-contoh.xml", "world-desk": "/feeds/world-desk.xml"}
 GROWING_FEED = "kabar-contoh"  # the feed that lists two more stories in the second cycle
@@ -253,7 +252,7 @@ def crawl_once(config: Path) -> subprocess.CompletedProcess:
     ``subprocess.run`` kills the child if we are interrupted, so Ctrl-C leaves no crawl behind.
     """
     return subprocess.run(
-        [sys.executable, "-m", "scheduler", "crawl", "-c", str(config), "--no-progress"],
+        command("crawl", "-c", str(config), "--no-progress"),
         capture_output=True,
         text=True,
         timeout=CYCLE_TIMEOUT,
@@ -393,14 +392,14 @@ def show_paths(console: Console, folder: Path, config: Path, stories: int, alert
     query = shlex.quote('"north korea" OR "korea utara"')
     console.print()
     say(console, "Explore", "bold")
-    for command in (
+    for line in (
         f"newswatch alerts -c {c}",
         f"newswatch topics test {query} -c {c}",
         f"newswatch digest -c {c} -o -",
         f"newswatch status -c {c}",
         f"datasette {shlex.quote(str(folder / 'newswatch.db'))}",
     ):
-        say(console, f"  {command}")
+        say(console, f"  {line}")
     if shutil.which("datasette") is None:
         say(console, "  (datasette is not installed here: pip install datasette)", "dim")
     say(

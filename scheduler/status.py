@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from storage.store import Store
-
+from ..storage.store import Store
 from .config import Config, show_duration
 
 HEALTH_WINDOW = 10  # stories per window when comparing recent extraction with the one before

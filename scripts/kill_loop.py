@@ -1,7 +1,7 @@
 """Kill ``newswatch crawl`` with SIGKILL at random moments, then check the alert log is exact.
 
 A loopback site serves one feed that grows by a few matching articles per round; each round
-starts ``python -m scheduler crawl`` and kills it after a random (seeded) delay. A final clean
+starts ``python -m newswatch crawl`` and kills it after a random (seeded) delay. A final clean
 crawl must leave every alert row delivered and every alert in the log exactly once.
 
     python scripts/kill_loop.py --kills 25 --seed 7 [--work DIR]
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -26,6 +25,8 @@ from collections import Counter
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from newswatch import command
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = (
@@ -99,11 +100,9 @@ def write_config(work: Path, feed_url: str) -> Path:
 
 def crawl(config: Path, kill_after: float | None) -> int | None:
     """Run one crawl; kill it with SIGKILL after ``kill_after`` seconds if it is still running."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "crawl", "-c", str(config), "--no-progress"],
+        command("crawl", "-c", str(config), "--no-progress"),
         cwd=config.parent,
-        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

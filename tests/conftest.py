@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from newswatch import command
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
@@ -161,9 +162,9 @@ def write_config(tmp_path: Path, feeds: list[tuple[str, str]], topics=(), **sect
 
 def run_newswatch(*args: str, cwd: Path | None = None, timeout: float = 120):
     """Run the CLI in a fresh process, as a user would (a Scrapy reactor cannot restart)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="200")
+    env = dict(os.environ, COLUMNS="200")
     return subprocess.run(
-        [sys.executable, "-m", "scheduler", *args],
+        command(*args),
         cwd=cwd,
         env=env,
         capture_output=True,

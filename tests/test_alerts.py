@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from scheduler import alerting
-from scheduler.alerting import alert_record, deliver, match_and_deliver, start_alerts
-from scheduler.cli import main
-from scheduler.config import load_config
-from scheduler.sanitize import json_line
-from storage import alerts as sql
-from storage.store import NewStory, Store
+from newswatch.scheduler import alerting
+from newswatch.scheduler.alerting import alert_record, deliver, match_and_deliver, start_alerts
+from newswatch.scheduler.cli import main
+from newswatch.scheduler.config import load_config
+from newswatch.scheduler.sanitize import json_line
+from newswatch.storage import alerts as sql
+from newswatch.storage.store import NewStory, Store
 
 from conftest import REPO, rss, run_newswatch, write_config
 

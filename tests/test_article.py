@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from crawler.article import Article, clean_body, parse_article, parse_date, strip_site_suffix
+from newswatch.crawler.article import (
+    Article,
+    clean_body,
+    parse_article,
+    parse_date,
+    strip_site_suffix,
+)
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))["pages"]
@@ -59,7 +65,7 @@ def test_amp_page_resolves_to_its_canonical_story() -> None:
 
 
 def test_an_amp_page_names_its_canonical_without_a_full_parse() -> None:
-    from crawler.article import amp_canonical
+    from newswatch.crawler.article import amp_canonical
 
     served = HOST + EXPECTED["english_jsonld_amp.html"]["served_at"]
     amp = amp_canonical((PAGES / "english_jsonld_amp.html").read_bytes(), served)
@@ -359,7 +365,7 @@ def test_a_story_body_cut_into_chunks_between_ad_rows_is_read_whole() -> None:
 
 
 def test_repeated_comment_bodies_are_not_joined_into_the_story() -> None:
-    from crawler.article import _body_chunks, _load_tree
+    from newswatch.crawler.article import _body_chunks, _load_tree
 
     tree = _load_tree(_chunked_page("comment-body").decode())
     assert _body_chunks(tree) == []
@@ -568,7 +574,7 @@ def test_an_author_who_also_edits_stays_the_author() -> None:
     ],
 )
 def test_credit_lines_name_the_writer_only(line, names):
-    from crawler.article import extract_bylines
+    from newswatch.crawler.article import extract_bylines
 
     found, kept = extract_bylines([line, "Paragraf berita."])
     assert found == names and kept == ["Paragraf berita."]
@@ -590,7 +596,7 @@ def test_a_canonical_naming_the_home_page_is_not_the_story():
 def test_a_parse_that_runs_over_its_time_is_cut_short(monkeypatch) -> None:
     import signal
 
-    from crawler import article
+    from newswatch.crawler import article
 
     def endless(*args, **kwargs):
         while True:  # trafilatura#704: an extraction that never ends
@@ -605,7 +611,7 @@ def test_a_parse_that_runs_over_its_time_is_cut_short(monkeypatch) -> None:
 
 
 def test_the_time_limit_is_not_swallowed_by_a_library_catching_everything(monkeypatch) -> None:
-    from crawler import article
+    from newswatch.crawler import article
 
     def stubborn(*args, **kwargs):
         while True:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scheduler.config import (
+from newswatch.scheduler.config import (
     CONFIG_KEYS,
     DEFAULTS,
     Config,
@@ -525,7 +525,7 @@ def test_invalid_fts_queries(query):
 
 
 def test_feed_extract_block_is_parsed(tmp_path):
-    from scheduler.config import ExtractConfig
+    from newswatch.scheduler.config import ExtractConfig
 
     feed = {
         "name": "tribun",

@@ -7,6 +7,8 @@ import sqlite3
 
 import pytest
 
+from newswatch import command
+
 from conftest import FIXTURES, rss, run_newswatch, write_config
 
 ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><title>{title} - Outlet</title>
@@ -206,7 +208,7 @@ def test_feed_option_limits_the_run(tmp_path, outlet):
 
 
 def test_a_page_whose_parse_never_finished_twice_is_kept_from_its_feed_entry(tmp_path, outlet):
-    from storage.store import Store
+    from newswatch.storage.store import Store
 
     korut = outlet.url("/news/korut-rudal.html")
     drone = outlet.url("/news/ukraine-drone.html")
@@ -255,10 +257,7 @@ def test_interrupted_first_poll_stays_backfill(tmp_path, server):
     """SIGINT mid-crawl: exit 1, and the stories the next crawl finds are still backfill."""
     import signal
     import subprocess
-    import sys
     import time
-
-    from conftest import REPO
 
     items = []
     for i in range(6):
@@ -274,8 +273,7 @@ def test_interrupted_first_poll_stays_backfill(tmp_path, server):
         crawl={"concurrency_per_host": 1, "concurrency": 1},
     )
     child = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "crawl", "-c", str(config)],
-        env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
+        command("crawl", "-c", str(config)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -305,8 +303,8 @@ def test_unusable_database_is_one_clear_line_and_left_alone(tmp_path, server, co
     if not content:  # an empty file is a new database to SQLite: that one is fine
         assert run_newswatch("crawl", "-c", str(config)).returncode == 0
         return
-    for command in ("crawl", "status"):
-        result = run_newswatch(command, "-c", str(config))
+    for name in ("crawl", "status"):
+        result = run_newswatch(name, "-c", str(config))
         assert result.returncode == 1, result.stderr
         assert "the database cannot be used" in result.stderr
         assert "Traceback" not in result.stderr

@@ -24,12 +24,13 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import BaseScheduler
 from test_crawl import page
 
-from scheduler import daemon as daemon_module
-from scheduler.config import load_config
-from scheduler.daemon import CRAWL_JOB, DIGEST_JOB, Daemon, snapshot_path
-from scheduler.lockfile import LockFile, LockHeld, crawl_lock_path, daemon_lock_path
+from newswatch import command
+from newswatch.scheduler import daemon as daemon_module
+from newswatch.scheduler.config import load_config
+from newswatch.scheduler.daemon import CRAWL_JOB, DIGEST_JOB, Daemon, snapshot_path
+from newswatch.scheduler.lockfile import LockFile, LockHeld, crawl_lock_path, daemon_lock_path
 
-from conftest import REPO, rss, run_newswatch, write_config
+from conftest import rss, run_newswatch, write_config
 
 PY = sys.executable
 FAST = {"interval": "1s", "min_interval": "1s", "max_interval": "1s", "deadline": "20s"}
@@ -138,7 +139,7 @@ def test_a_bad_config_while_running_keeps_the_last_good_one(make_daemon, tmp_pat
     caplog.set_level(logging.INFO, "newswatch")
     # The child prints the database of the config it was given.
     d = make_daemon(
-        "import sys; from scheduler.config import load_config;"
+        "import sys; from newswatch.scheduler.config import load_config;"
         " print(load_config(sys.argv[1]).database)"
     )
     d.schedule()
@@ -215,7 +216,11 @@ def clock(monkeypatch):
         def now(cls, tz=None):
             return Clock.now.astimezone(tz) if tz else Clock.now.replace(tzinfo=None)
 
-    for module in ("apscheduler.schedulers.base", "apscheduler.executors.base", "scheduler.daemon"):
+    for module in (
+        "apscheduler.schedulers.base",
+        "apscheduler.executors.base",
+        "newswatch.scheduler.daemon",
+    ):
         monkeypatch.setattr(f"{module}.datetime", FakeDatetime)
     return Clock
 
@@ -321,9 +326,8 @@ class RunningDaemon:
         self.log = config.parent / "daemon.log"
         self.offset = 0
         self.proc = subprocess.Popen(
-            [PY, "-m", "scheduler", "run", "-c", str(config), "--log-file", str(self.log)]
+            command("run", "-c", str(config), "--log-file", str(self.log))
             + ["--grace", str(grace)],
-            env=dict(os.environ, PYTHONPATH=str(REPO)),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -550,7 +554,7 @@ def test_a_hanging_feed_does_not_hold_the_others_past_the_deadline(server, tmp_p
 
 
 def test_log_lines_for_journald_carry_a_priority_and_no_timestamp(tmp_path, monkeypatch):
-    from scheduler.cli import setup_logging
+    from newswatch.scheduler.cli import setup_logging
 
     root = logging.getLogger()
     saved = root.handlers[:], root.level

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from scheduler import digest
-from scheduler.alerting import match_and_deliver, start_alerts
-from scheduler.cli import main
-from scheduler.config import load_config
-from storage.store import NewStory, Store
+from newswatch.scheduler import digest
+from newswatch.scheduler.alerting import match_and_deliver, start_alerts
+from newswatch.scheduler.cli import main
+from newswatch.scheduler.config import load_config
+from newswatch.storage.store import NewStory, Store
 
 from conftest import write_config
 

@@ -1,6 +1,6 @@
 """Feed parsing from bytes: tolerant, and never an exception."""
 
-from crawler.feeds import parse_feed
+from newswatch.crawler.feeds import parse_feed
 
 BASE = "https://outlet.example/rss.xml"
 

@@ -5,7 +5,12 @@ import asyncio
 import pytest
 from scrapy import Request
 
-from crawler.middlewares import SafetyMiddleware, UnsafeRequest, address_is_public, host_problem
+from newswatch.crawler.middlewares import (
+    SafetyMiddleware,
+    UnsafeRequest,
+    address_is_public,
+    host_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +72,7 @@ def test_resolver_refuses_a_private_answer_at_connect_time():
     from scrapy.resolver import dnscache
     from twisted.internet.error import DNSLookupError
 
-    from crawler.resolver import PublicOnlyResolver
+    from newswatch.crawler.resolver import PublicOnlyResolver
 
     resolver = PublicOnlyResolver.__new__(PublicOnlyResolver)
     dnscache["rebind.example"] = "127.0.0.1"

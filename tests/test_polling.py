@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduler.polling import parse_retry_after, plan_next
+from newswatch.scheduler.polling import parse_retry_after, plan_next
 
 from conftest import rss, run_newswatch, write_config
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 import pytest
 
-from scheduler.cli import main
-from scheduler.config import CONFIG_KEYS
+from newswatch.scheduler.cli import main
+from newswatch.scheduler.config import CONFIG_KEYS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

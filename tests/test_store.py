@@ -4,7 +4,7 @@ import json
 import sqlite3
 from datetime import UTC, datetime
 
-from storage.store import FeedPoll, NewStory, Store
+from newswatch.storage.store import FeedPoll, NewStory, Store
 
 
 def story(url="https://a.example/news/1", **kw):
@@ -116,7 +116,7 @@ def test_extraction_health_shares_over_the_last_stories(tmp_path):
 
 
 def test_extraction_drop_is_warned_only_after_a_good_window(tmp_path):
-    from scheduler.status import extraction_warnings, health_cell
+    from newswatch.scheduler.status import extraction_warnings, health_cell
 
     with Store(tmp_path / "n.db") as store:
         for i in range(10):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.config import ConfigError, load_config
-from storage.alerts import find_matches, max_story_id
-from storage.store import NewStory, Store
+from newswatch.scheduler.config import ConfigError, load_config
+from newswatch.storage.alerts import find_matches, max_story_id
+from newswatch.storage.store import NewStory, Store
 
 from conftest import write_config
 
@@ -116,7 +116,7 @@ def test_matching_is_restricted_to_a_rowid_range(corpus):
 
 
 def test_the_match_query_uses_the_index_for_the_rowid_range(corpus):
-    from storage.alerts import _MATCH_SQL
+    from newswatch.storage.alerts import _MATCH_SQL
 
     store, _ = corpus
     plan = store.db.execute(

@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.urls import normalize_url, same_site, site_of
+from newswatch.crawler.urls import normalize_url, same_site, site_of
 
 
 @pytest.mark.parametrize(

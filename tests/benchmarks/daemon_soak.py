@@ -2,7 +2,7 @@
 
 Not part of the test run (no ``test_`` prefix). It serves a handful of feeds on loopback (each
 answers 304 once it has been fetched, like a quiet outlet), starts the daemon as a user would
-(``python -m scheduler run``) with ``schedule.interval`` short, follows its log, and samples the
+(``python -m newswatch run``) with ``schedule.interval`` short, follows its log, and samples the
 daemon process (not its crawl children) from /proc after each cycle line:
 
 - resident memory (VmRSS) at cycle 10 and at the last cycle; growth must stay under 10 MB;
@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from newswatch import command
 
 TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
@@ -102,11 +104,9 @@ def main() -> int:
             },
         )
         log = tmp_path / "daemon.log"
-        env = dict(os.environ, PYTHONPATH=str(REPO))
         started = time.monotonic()
         daemon = subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "run", "-c", str(config), "--log-file", str(log)],
-            env=env,
+            command("run", "-c", str(config), "--log-file", str(log)),
             stdout=subprocess.DEVNULL,
         )
         points: dict[int, dict] = {}

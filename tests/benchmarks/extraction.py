@@ -130,7 +130,7 @@ def rewrite_html(raw: bytes, url: str) -> bytes:
 
 def run_ours(raw: bytes, url: str) -> dict:
     """parse_article's fields, as the product would store them."""
-    from crawler.article import parse_article
+    from newswatch.crawler.article import parse_article
 
     art = parse_article(raw, url)
     return {
@@ -258,7 +258,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run both extractors over the sets and print the table."""
     args = parse_args(argv)
-    sys.path.insert(0, str(REPO))
     dirs = args.sets or [Path(p) for p in sorted(glob.glob(str(DEFAULT_SETS / "*")))]
     dirs = [d for d in dirs if (d / "pages.jsonl").is_file()]
     if not dirs:
