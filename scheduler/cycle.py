@@ -11,11 +11,12 @@ from datetime import datetime
 
 from ..crawler.run import run_crawl
 from ..storage.store import FeedPoll, Store, iso, utcnow
-from .alerting import match_and_deliver, start_alerts
 from .config import Config
-from .digest import update_digest
+from .delivery.alert_log import deliver_or_log
+from .delivery.digest import update_digest
+from .extraction_health import extraction_warnings
+from .matching import match_topics, register_topics
 from .polling import parse_retry_after, plan_next
-from .status import extraction_warnings
 
 logger = logging.getLogger("newswatch.cycle")
 
@@ -112,7 +113,8 @@ def run_cycle(
         due_at = iso(clock()) if due_only else None
         feeds = select_feeds(config, feed_names, due_at, states)
         run_id = store.start_run()
-        before = start_alerts(store, config)  # also delivers what a crashed cycle left
+        deliver_or_log(store, config)  # what a crashed cycle left undelivered
+        before = register_topics(store, config)
         stats, polls = run_crawl(config.crawl, feeds, store, progress=progress, states=states)
         plan_polls(config, polls, states, clock())
         store.record_polls(polls)
@@ -132,7 +134,8 @@ def run_cycle(
         # Only a feed that brought stories can have changed its health.
         for warning in extraction_warnings(store, store.feeds_with_stories_after(before)):
             logger.warning(warning)
-        summary.alerts = match_and_deliver(store, config, before, stats["upgraded_ids"])
+        summary.alerts = match_topics(store, config, before, stats["upgraded_ids"])
+        deliver_or_log(store, config)
         update_digest(store, config)
         summary.seconds = time.monotonic() - started
         store.finish_run(

@@ -10,15 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from newswatch.scheduler import alerting
-from newswatch.scheduler.alerting import alert_record, deliver, match_and_deliver, start_alerts
 from newswatch.scheduler.cli import main
 from newswatch.scheduler.config import load_config
-from newswatch.scheduler.sanitize import json_line
+from newswatch.scheduler.delivery import alert_log as alerting
+from newswatch.scheduler.delivery.alert_log import alert_record, deliver
+from newswatch.scheduler.delivery.plain_text import json_line
 from newswatch.storage import alerts as sql
 from newswatch.storage.store import NewStory, Store
 
-from conftest import REPO, rss, run_newswatch, write_config
+from conftest import REPO, match_and_deliver, rss, run_newswatch, start_alerts, write_config
 
 CONTRACT_KEYS = {"alert_id", "topic", "url", "title", "published", "feed", "created", "snippet"}
 

@@ -28,7 +28,7 @@ from newswatch import command
 from newswatch.scheduler import daemon as daemon_module
 from newswatch.scheduler.config import load_config
 from newswatch.scheduler.daemon import CRAWL_JOB, DIGEST_JOB, Daemon, snapshot_path
-from newswatch.scheduler.lockfile import LockFile, LockHeld, crawl_lock_path, daemon_lock_path
+from newswatch.scheduler.locks import LockFile, LockHeld, crawl_lock_path, daemon_lock_path
 
 from conftest import rss, run_newswatch, write_config
 
@@ -554,7 +554,7 @@ def test_a_hanging_feed_does_not_hold_the_others_past_the_deadline(server, tmp_p
 
 
 def test_log_lines_for_journald_carry_a_priority_and_no_timestamp(tmp_path, monkeypatch):
-    from newswatch.scheduler.cli import setup_logging
+    from newswatch.scheduler.cli.logs import setup_logging
 
     root = logging.getLogger()
     saved = root.handlers[:], root.level

@@ -9,13 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from newswatch.scheduler import digest
-from newswatch.scheduler.alerting import match_and_deliver, start_alerts
 from newswatch.scheduler.cli import main
 from newswatch.scheduler.config import load_config
+from newswatch.scheduler.delivery import digest
 from newswatch.storage.store import NewStory, Store
 
-from conftest import write_config
+from conftest import match_and_deliver, start_alerts, write_config
 
 EVIL = '<script>alert("x")</script> *bold* [link](javascript:alert(1)) & co\n# Heading'
 

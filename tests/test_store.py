@@ -116,7 +116,8 @@ def test_extraction_health_shares_over_the_last_stories(tmp_path):
 
 
 def test_extraction_drop_is_warned_only_after_a_good_window(tmp_path):
-    from newswatch.scheduler.status import extraction_warnings, health_cell
+    from newswatch.scheduler.cli.status_view import health_cell
+    from newswatch.scheduler.extraction_health import extraction_warnings
 
     with Store(tmp_path / "n.db") as store:
         for i in range(10):

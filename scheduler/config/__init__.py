@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ..storage.migrations import FTS_TOKENIZE
+from ...storage.migrations import FTS_TOKENIZE
 
 __all__ = [
     "CONFIG_KEYS",

@@ -23,12 +23,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from .. import command
-from ..storage.store import Store
-from .sanitize import one_line
+from .... import command
+from ....storage.store import Store
+from ...delivery.plain_text import one_line
 
 SITE_PACKAGE = __package__  # the folder beside this module, wherever it is installed
-SITE_FOLDER = "demo_site"
+SITE_FOLDER = "site"
 FEEDS = {"kabar-contoh": "/feeds/kabar-contoh.xml", "world-desk": "/feeds/world-desk.xml"}
 GROWING_FEED = "kabar-contoh"  # the feed that lists two more stories in the second cycle
 NEW_ITEMS = "/feeds/kabar-contoh-new.xml"  # those two items, spliced in at {{new_items}}

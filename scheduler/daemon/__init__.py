@@ -31,9 +31,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .. import command as newswatch_argv
-from .config import Config, ConfigError, load_config, show_duration
-from .lockfile import LockFile, daemon_lock_path
+from ... import command as newswatch_argv
+from ..config import Config, ConfigError, load_config, show_duration
+from ..locks import LockFile, daemon_lock_path
 
 logger = logging.getLogger("newswatch.daemon")
 
@@ -406,8 +406,8 @@ class Daemon:
 
     def digest_job(self) -> None:
         """The daily digest: a dated copy next to ``alerts.digest``, kept after later cycles."""
-        from ..storage.alerts import open_readonly
-        from .digest import write_digest
+        from ...storage.alerts import open_readonly
+        from ..delivery.digest import write_digest
 
         config = self.config
         try:

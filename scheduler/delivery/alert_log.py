@@ -1,4 +1,4 @@
-"""Topic matching after a crawl, and exactly-once delivery of alert rows to the alert log.
+"""Exactly-once delivery of alert rows to the alert log.
 
 Alerts are rows before they are lines. Delivery takes the undelivered rows in id order, appends
 their lines, flushes and fsyncs, and only then marks the rows delivered. A crash between the
@@ -15,67 +15,17 @@ import fcntl
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import BinaryIO
 
-from ..storage import alerts as sql
-from ..storage.store import Store
-from .config import Config
-from .sanitize import json_line, one_line
+from ...storage import alerts as sql
+from ...storage.store import Store
+from ..config import Config
+from .plain_text import json_line
 
-logger = logging.getLogger("newswatch.alerts")
+logger = logging.getLogger("newswatch.alert_log")
 
-SNIPPET_CHARS = 300
 _BLOCK = 1 << 16
-
-
-def clean_snippet(snippet: str) -> str:
-    """A stored snippet: one line of plain text, the match markers removed."""
-    plain = snippet.replace(sql.MARK_OPEN, "").replace(sql.MARK_CLOSE, "")
-    return one_line(plain, SNIPPET_CHARS)
-
-
-def _topics(config: Config) -> list[tuple[str, str]]:
-    return [(topic.name, topic.query) for topic in config.topics]
-
-
-def start_alerts(store: Store, config: Config) -> int:
-    """Before a crawl: deliver what a crashed cycle left, register topics; returns the boundary.
-
-    The boundary is the highest story id before this crawl: a topic first seen now is matched
-    only against stories stored after it.
-    """
-    deliver_or_log(store, config)
-    before = sql.max_story_id(store)
-    sql.register_topics(store, _topics(config), before)
-    return before
-
-
-def match_and_deliver(
-    store: Store, config: Config, since_story_id: int, changed: Sequence[int] = ()
-) -> int:
-    """Match every topic against its unmatched stories, deliver; returns new alert rows.
-
-    ``since_story_id`` is where a topic not registered yet starts; known topics resume from
-    their own position, so stories stored by a crawl that died before matching still alert.
-    ``changed`` are older stories whose text this cycle replaced (a page read on a retry).
-    """
-    added = sql.match_topics(
-        store,
-        _topics(config),
-        since_story_id,
-        include_backfill=config.alerts.backfill,
-        clean_snippet=clean_snippet,
-    )
-    added += sql.match_stories(
-        store,
-        _topics(config),
-        changed,
-        include_backfill=config.alerts.backfill,
-        clean_snippet=clean_snippet,
-    )
-    deliver_or_log(store, config)
-    return added
 
 
 def alert_record(row: dict) -> dict:
@@ -185,11 +135,3 @@ def _lines_backwards(log: BinaryIO) -> Iterator[bytes]:
                 yield line
     if rest.strip():
         yield rest
-
-
-def dry_run(conn, query: str, since: str | None = None) -> list[dict]:
-    """Stored stories a query matches, newest first, with snippets; nothing is written."""
-    rows = sql.search_stories(conn, query, since)
-    for row in rows:
-        row["snippet"] = clean_snippet(row["snippet"])
-    return rows

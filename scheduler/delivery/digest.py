@@ -18,10 +18,10 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from ..storage import alerts as sql
-from ..storage.store import Store, iso, utcnow
-from .config import Config, show_duration
-from .sanitize import one_line
+from ...storage import alerts as sql
+from ...storage.store import Store, iso, utcnow
+from ..config import Config, show_duration
+from .plain_text import one_line
 
 logger = logging.getLogger("newswatch.digest")
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-import logging.handlers
-import os
 import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
-from .config import Config, ConfigError, load_config
+from ..config import Config, ConfigError, load_config
+from .logs import setup_logging
 
 DEFAULT_CONFIG = "config.yaml"
 config_option = click.option(
@@ -28,77 +26,6 @@ log_file_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append the log to this file instead of stderr.",
 )
-
-
-_NOISY = (
-    "scrapy.",
-    "twisted",
-    "py.warnings",
-    "asyncio",
-    "trafilatura",
-    "htmldate",
-    "charset_normalizer",
-)
-
-
-class _LibraryNoise(logging.Filter):
-    """Scrapy and Twisted narrate every step; we log each failure once ourselves."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith(_NOISY):
-            return record.levelno >= logging.ERROR and record.name != "scrapy.core.downloader"
-        return True
-
-
-class _JournalFormatter(logging.Formatter):
-    """journald stamps each line itself; a ``<N>`` prefix gives it the syslog priority."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        level = record.levelno
-        priority = 3 if level >= logging.ERROR else 4 if level >= logging.WARNING else 6
-        return f"<{priority}>" + super().format(record)
-
-
-def _stderr_is_journal() -> bool:
-    """systemd sets JOURNAL_STREAM to the device:inode of the stderr it connected to journald."""
-    try:
-        st = os.fstat(sys.stderr.fileno())
-    except (OSError, ValueError):
-        return False
-    return os.environ.get("JOURNAL_STREAM", "") == f"{st.st_dev}:{st.st_ino}"
-
-
-def setup_logging(verbose: bool = False, log_file: Path | None = None) -> None:
-    """Logs to ``log_file`` (appended) or stderr: a terminal, journald, or plain lines."""
-    level = logging.DEBUG if verbose else logging.INFO
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        # Reopens the file when logrotate moves it away.
-        handler: logging.Handler = logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
-        handler.setFormatter(
-            logging.Formatter(
-                "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
-            )
-        )
-    elif sys.stderr.isatty():
-        from rich.logging import RichHandler
-
-        handler = RichHandler(show_path=False, markup=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-    elif _stderr_is_journal():
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_JournalFormatter("%(levelname)s %(name)s: %(message)s"))
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
-        )
-    handler.addFilter(_LibraryNoise())
-    logging.captureWarnings(True)  # library warnings (dateutil, lxml) become filtered records
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
-    logging.getLogger("newswatch").setLevel(level)
 
 
 def load_or_exit(path: Path) -> Config:
@@ -153,8 +80,8 @@ def crawl(
         click.echo(f"--feed: no feed named {', '.join(map(repr, unknown))} in the config", err=True)
         sys.exit(2)
     setup_logging(verbose, log_file)
-    from .cycle import run_cycle
-    from .lockfile import LockFile, LockHeld, crawl_lock_path
+    from ..cycle import run_cycle
+    from ..locks import LockFile, LockHeld, crawl_lock_path
 
     try:  # one crawl per database at a time: a manual crawl while the daemon's child runs
         lock = LockFile(crawl_lock_path(config.database), "newswatch crawl").acquire()
@@ -175,7 +102,7 @@ def crawl(
 def status(config_path: Path) -> None:
     """One row per feed: last poll, result, stories, errors, next poll."""
     config = load_or_exit(config_path)
-    from .status import print_status
+    from .status_view import print_status
 
     print_status(config)
 
@@ -184,7 +111,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     """A --since DURATION (``90m``, ``24h``, ``7d``) in seconds."""
     if value is None:
         return None
-    from .config import parse_duration
+    from ..config import parse_duration
 
     try:
         return parse_duration(value)
@@ -207,7 +134,7 @@ def alerts_command(
 ) -> None:
     """Print stored alerts, newest first."""
     config = load_or_exit(config_path)
-    from .alert_views import print_alerts
+    from .alerts_view import print_alerts
 
     print_alerts(config, since=since, topic=topic, as_json=as_json)
 
@@ -227,8 +154,8 @@ def digest_command(
 ) -> None:
     """Write a digest of recent alerts grouped by topic (Markdown or HTML)."""
     config = load_or_exit(config_path)
-    from ..storage.alerts import open_readonly
-    from .digest import render, write_digest
+    from ...storage.alerts import open_readonly
+    from ..delivery.digest import render, write_digest
 
     window = since or config.alerts.digest_window
     conn = open_readonly(config.database)  # None before the first crawl: an empty digest
@@ -257,8 +184,8 @@ def topics() -> None:
 def topics_test(config_path: Path, query: str, since: float | None, limit: int) -> None:
     """Dry-run QUERY (FTS5 syntax) against stored stories; writes nothing."""
     config = load_or_exit(config_path)
-    from .alert_views import print_dry_run
-    from .config import validate_fts_query
+    from ..config import validate_fts_query
+    from .topics_view import print_dry_run
 
     error = validate_fts_query(query)
     if error is not None:
@@ -286,8 +213,8 @@ def run_command(config_path: Path, log_file: Path | None, grace: float) -> None:
     config = load_or_exit(config_path)
     log_file = log_file.absolute() if log_file is not None else None
     setup_logging(log_file=log_file)
-    from .daemon import run_daemon
-    from .lockfile import LockHeld
+    from ..daemon import run_daemon
+    from ..locks import LockHeld
 
     try:
         status = run_daemon(config, grace=grace, log_file=log_file)

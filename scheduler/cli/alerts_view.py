@@ -1,0 +1,65 @@
+"""``newswatch alerts``: stored alerts, newest first, as a person or a script reads them.
+
+It opens the database read-only, so it never writes and never wait for a running cycle.
+Text from the web is flattened with ``one_line`` and shown as rich ``Text`` (never markup), so
+a title cannot inject terminal escapes or rich styling.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.console import Console
+from rich.text import Text
+
+from ...storage import alerts as sql
+from ...storage.store import iso, utcnow
+from ..config import Config
+from ..delivery.alert_log import alert_record
+from ..delivery.plain_text import json_line, one_line
+
+
+def since_iso(seconds: float | None) -> str | None:
+    return None if seconds is None else iso(utcnow() - timedelta(seconds=seconds))
+
+
+def print_alerts(
+    config: Config,
+    since: float | None = None,
+    topic: str | None = None,
+    as_json: bool = False,
+    console: Console | None = None,
+) -> int:
+    """Stored alerts, newest first, a few lines each or JSON lines; returns how many."""
+    console = console or Console(soft_wrap=False, highlight=False)
+    conn = sql.open_readonly(config.database)
+    rows = [] if conn is None else sql.alerts_since(conn, since_iso(since), topic)
+    if conn is not None:
+        conn.close()
+    if as_json:
+        for row in rows:
+            record = alert_record(row)
+            record["delivered"] = row["delivered"]
+            console.file.write(json_line(record))
+        console.file.flush()
+        return len(rows)
+    if not rows:
+        console.print(Text("no alerts"))
+        return 0
+    for row in rows:
+        head = Text(one_line(row["created"]).replace("T", " ")[:16] + "  ", style="dim")
+        head.append(one_line(row["topic"]), style="cyan")
+        head.append("  ")
+        head.append(one_line(row["title"] or row["url"]), style="bold")
+        console.print(head)
+        console.print(Text("  " + story_meta(row)))
+        if row["snippet"]:
+            console.print(Text("  " + one_line(row["snippet"]), style="italic"))
+    console.print(Text(f"{len(rows)} alert{'s' if len(rows) != 1 else ''}"))
+    return len(rows)
+
+
+def story_meta(row: dict) -> str:
+    """Feed, time and link of a story, on one line."""
+    when = row.get("published") or row.get("first_seen")
+    return " · ".join(one_line(value) for value in (row["feed"], when, row["url"]) if value)

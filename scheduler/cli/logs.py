@@ -1,0 +1,83 @@
+"""Where the log goes and how it reads: a terminal, journald, a log file, or plain lines.
+
+One failure is one line of ours; the libraries' own narration (Scrapy, Twisted, trafilatura)
+is filtered out below ERROR, so a person (or ``journalctl -p warning``) reads only what matters.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+
+_NOISY = (
+    "scrapy.",
+    "twisted",
+    "py.warnings",
+    "asyncio",
+    "trafilatura",
+    "htmldate",
+    "charset_normalizer",
+)
+
+
+class _LibraryNoise(logging.Filter):
+    """Scrapy and Twisted narrate every step; we log each failure once ourselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(_NOISY):
+            return record.levelno >= logging.ERROR and record.name != "scrapy.core.downloader"
+        return True
+
+
+class _JournalFormatter(logging.Formatter):
+    """journald stamps each line itself; a ``<N>`` prefix gives it the syslog priority."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = record.levelno
+        priority = 3 if level >= logging.ERROR else 4 if level >= logging.WARNING else 6
+        return f"<{priority}>" + super().format(record)
+
+
+def _stderr_is_journal() -> bool:
+    """systemd sets JOURNAL_STREAM to the device:inode of the stderr it connected to journald."""
+    try:
+        st = os.fstat(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return False
+    return os.environ.get("JOURNAL_STREAM", "") == f"{st.st_dev}:{st.st_ino}"
+
+
+def setup_logging(verbose: bool = False, log_file: Path | None = None) -> None:
+    """Logs to ``log_file`` (appended) or stderr: a terminal, journald, or plain lines."""
+    level = logging.DEBUG if verbose else logging.INFO
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        # Reopens the file when logrotate moves it away.
+        handler: logging.Handler = logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
+            )
+        )
+    elif sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(show_path=False, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    elif _stderr_is_journal():
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_JournalFormatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+        )
+    handler.addFilter(_LibraryNoise())
+    logging.captureWarnings(True)  # library warnings (dateutil, lxml) become filtered records
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("newswatch").setLevel(level)

@@ -1,0 +1,57 @@
+"""``newswatch topics test``: what a topic query would match among the stored stories.
+
+The database is opened read-only, so a dry run never writes and never waits for a running
+cycle. Text from the web is flattened and shown as rich ``Text`` (never markup).
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from ...storage import alerts as sql
+from ..config import Config
+from ..delivery.plain_text import flatten, one_line
+from .alerts_view import since_iso, story_meta
+
+
+def highlighted(snippet: str) -> Text:
+    """A snippet on one line with its FTS5 match markers shown in bold."""
+    text = Text()
+    for part in snippet.split(sql.MARK_OPEN):
+        inside, marked, after = part.partition(sql.MARK_CLOSE)
+        if not marked:
+            inside, after = "", part
+        text.append(flatten(inside), style="bold")
+        text.append(flatten(after))
+    return text
+
+
+def print_dry_run(
+    config: Config,
+    query: str,
+    since: float | None = None,
+    limit: int = 20,
+    console: Console | None = None,
+) -> int:
+    """The stored stories ``query`` matches, with snippets and a count; writes nothing."""
+    console = console or Console(soft_wrap=False, highlight=False)
+    conn = sql.open_readonly(config.database)
+    if conn is None:
+        console.print(Text(f"no database yet at {config.database}; 0 matching stories"))
+        return 0
+    try:
+        rows = sql.search_stories(conn, query, since_iso(since))
+    finally:
+        conn.close()
+    for row in rows[:limit]:
+        console.print(Text(one_line(row["title"] or row["url"]), style="bold"))
+        console.print(Text("  " + story_meta(row)))
+        if row["snippet"]:
+            console.print(Text("  ") + highlighted(row["snippet"]))
+        if row["terms"]:
+            console.print(Text("  terms: " + ", ".join(one_line(t) for t in row["terms"])))
+        console.print()
+    shown = f" (showing {limit})" if len(rows) > limit else ""
+    console.print(Text(f"{len(rows)} matching stor{'y' if len(rows) == 1 else 'ies'}{shown}"))
+    return len(rows)
