@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import cached_property
 from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -46,20 +47,18 @@ def parse_article(
     html: bytes,
     url: str,
     headers: dict[str, str] | None = None,
-    overrides: Any = None,
+    rules: ExtractRules | None = None,
     seconds: float = 0,
 ) -> Article:
     """Parse one fetched page; any failure becomes ``Article.problem``, never an exception.
 
-    ``overrides`` is a feed's ``extract:`` block (an object or a dict with ``body``, ``title``,
-    ``date``, ``authors`` CSS selectors, ``drop`` selectors and ``drop_lines`` regexes) for
-    sites where the generic path fails. ``seconds`` bounds the parse (0: no limit; see
-    :mod:`crawler.limits`).
+    ``rules`` are a feed's ``extract:`` overrides, for sites where the generic path fails.
+    ``seconds`` bounds the parse (0: no limit; see :mod:`crawler.limits`).
     """
     fallback_url = _normal_or_raw(url)
     try:
         with time_limit(seconds):
-            return _parse(html, url, fallback_url, headers or {}, overrides)
+            return _parse(html, url, fallback_url, headers or {}, rules)
     except TimeLimitExceeded:
         logger.info("article parse timed out for %s after %g s", url, seconds)
         return Article(
@@ -71,7 +70,7 @@ def parse_article(
 
 
 def _parse(
-    html: bytes, url: str, fallback_url: str, headers: dict[str, str], overrides: Any = None
+    html: bytes, url: str, fallback_url: str, headers: dict[str, str], rules: ExtractRules | None
 ) -> Article:
     """The actual pipeline, free to raise; :func:`parse_article` guards it."""
     if isinstance(html, str):
@@ -88,7 +87,7 @@ def _parse(
         logger.debug("no html tree: %s", url)
         return Article(url=fallback_url, title=None, body="", published=None, problem="not html")
 
-    rules = ExtractRules.of(overrides)
+    rules = rules.compiled if rules is not None else _NO_RULES
     drop_elements(tree, rules.drop)
     meta = page_meta(tree)
     ld = jsonld_article(tree)
@@ -459,8 +458,38 @@ def _trafilatura_metadata(tree: HtmlElement, url: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ExtractRules:
-    """A feed's ``extract:`` overrides, compiled; invalid selectors or patterns are skipped."""
+    """A feed's ``extract:`` overrides: CSS selectors and line patterns, as the config states them.
 
+    The config checks each one with :func:`selector_problem` and :func:`pattern_problem`, the
+    same compilers the parser uses, so a rule that loads is a rule that runs. Equal rules are
+    equal by their text (the daemon compares configs on reload); each is compiled once, when
+    first used.
+    """
+
+    body: str | None = None
+    title: str | None = None
+    date: str | None = None
+    authors: str | None = None
+    drop: tuple[str, ...] = ()
+    drop_lines: tuple[str, ...] = ()
+
+    @cached_property
+    def compiled(self) -> _CompiledRules:
+        def one(text: str | None) -> tuple[Any, ...]:
+            return (_selector(text),) if text else ()
+
+        return _CompiledRules(
+            body=one(self.body),
+            title=one(self.title),
+            date=one(self.date),
+            authors=one(self.authors),
+            drop=tuple(map(_selector, self.drop)),
+            drop_lines=tuple(map(_pattern, self.drop_lines)),
+        )
+
+
+@dataclass(frozen=True)
+class _CompiledRules:
     body: tuple[Any, ...] = ()
     title: tuple[Any, ...] = ()
     date: tuple[Any, ...] = ()
@@ -468,54 +497,38 @@ class ExtractRules:
     drop: tuple[Any, ...] = ()
     drop_lines: tuple[re.Pattern, ...] = ()
 
-    @classmethod
-    def of(cls, overrides: Any) -> ExtractRules:
-        """Rules from a config object or dict (or None), never raising on bad entries."""
-        if not overrides:
-            return _NO_RULES
 
-        def get(key: str) -> Any:
-            if isinstance(overrides, dict):
-                return overrides.get(key)
-            return getattr(overrides, key, None)
-
-        def many(value: Any) -> list[str]:
-            if isinstance(value, str):
-                return [value]
-            return [v for v in value or () if isinstance(v, str)]
-
-        return cls(
-            body=_selectors(many(get("body"))),
-            title=_selectors(many(get("title"))),
-            date=_selectors(many(get("date"))),
-            authors=_selectors(many(get("authors"))),
-            drop=_selectors(many(get("drop"))),
-            drop_lines=tuple(p for p in map(_pattern, many(get("drop_lines"))) if p),
-        )
+_NO_RULES = _CompiledRules()
 
 
-_NO_RULES = ExtractRules()
-
-
-def _selectors(texts: list[str]) -> tuple[Any, ...]:
-    """Compiled CSS selectors (lxml), the ones that do not parse left out."""
+def _selector(text: str) -> Any:
+    """A CSS selector compiled as lxml runs it on HTML (its ``html`` translator)."""
     from lxml.cssselect import CSSSelector
 
-    out = []
-    for text in texts:
-        try:
-            out.append(CSSSelector(text, translator="html"))
-        except Exception as err:  # noqa: BLE001 - config validation reports these
-            logger.debug("bad selector %r: %r", text, err)
-    return tuple(out)
+    return CSSSelector(text, translator="html")
 
 
-def _pattern(text: str) -> re.Pattern | None:
-    """A compiled regex, or None when it does not compile."""
+def _pattern(text: str) -> re.Pattern:
+    """A body-line pattern: case-insensitive, matched against each line."""
+    return re.compile(text, re.I)
+
+
+def selector_problem(text: str) -> str | None:
+    """Why ``text`` is not a CSS selector the parser can use, or None when it is."""
     try:
-        return re.compile(text, re.I)
-    except re.error:
-        return None
+        _selector(text)
+    except Exception as err:  # noqa: BLE001 - cssselect raises several kinds
+        return str(err) or type(err).__name__
+    return None
+
+
+def pattern_problem(text: str) -> str | None:
+    """Why ``text`` is not a body-line pattern the parser can use, or None when it is."""
+    try:
+        _pattern(text)
+    except re.error as err:
+        return str(err)
+    return None
 
 
 def drop_elements(tree: HtmlElement, selectors: tuple[Any, ...]) -> None:

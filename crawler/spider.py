@@ -256,7 +256,7 @@ class NewsSpider(scrapy.Spider):
             response.body,
             response.url,
             headers,
-            overrides=getattr(feed, "extract", None),
+            rules=feed.extract,
             seconds=self.settings.getfloat("NEWSWATCH_PARSE_SECONDS"),
         )
         if article.problem:

@@ -10,9 +10,12 @@ import pytest
 
 from newswatch.crawler.article import (
     Article,
+    ExtractRules,
     clean_body,
     parse_article,
     parse_date,
+    pattern_problem,
+    selector_problem,
     strip_site_suffix,
 )
 
@@ -446,15 +449,15 @@ OVERRIDE_PAGE = b"""<html><head><title>Portal Contoh</title></head><body>
 
 
 def test_feed_overrides_select_fields_and_drop_parts() -> None:
-    overrides = {
-        "title": ".judul-besar",
-        "date": ".waktu",
-        "authors": ".reporter a",
-        "body": "div.isi",
-        "drop": [".promo-box"],
-        "drop_lines": ["^Catatan redaksi"],
-    }
-    got = parse_article(OVERRIDE_PAGE, "http://x.test/a", overrides=overrides)
+    rules = ExtractRules(
+        title=".judul-besar",
+        date=".waktu",
+        authors=".reporter a",
+        body="div.isi",
+        drop=(".promo-box",),
+        drop_lines=("^Catatan redaksi",),
+    )
+    got = parse_article(OVERRIDE_PAGE, "http://x.test/a", rules=rules)
     assert got.title == "Gempa Kecil Guncang Kota Pesisir"
     assert got.published == "2025-09-09T13:45:00+07:00"
     assert got.authors == ["Ayu Contoh", "Budi Contoh"]
@@ -464,10 +467,15 @@ def test_feed_overrides_select_fields_and_drop_parts() -> None:
     )
 
 
-def test_bad_overrides_never_raise() -> None:
-    overrides = {"body": "div[", "drop": ["::nope"], "drop_lines": ["(unclosed"], "title": 5}
-    got = parse_article(OVERRIDE_PAGE, "http://x.test/a", overrides=overrides)
-    assert isinstance(got, Article)
+def test_bad_rules_are_named_by_their_checks_and_never_raise_in_the_parser() -> None:
+    assert selector_problem("div[") and selector_problem("::nope")
+    assert pattern_problem("(unclosed")
+    assert selector_problem("div.isi") is None and pattern_problem("^Catatan redaksi") is None
+    unchecked = parse_article(OVERRIDE_PAGE, "http://x.test/a", rules=ExtractRules(body="div["))
+    assert (unchecked.problem, unchecked.body) == ("parse error", "")
+    plain = parse_article(OVERRIDE_PAGE, "http://x.test/a", rules=ExtractRules(drop_lines=()))
+    assert plain.problem is None
+    assert plain.body.startswith("Gempa berkekuatan kecil")
 
 
 def test_utc_stamp_is_restated_in_the_local_time_the_page_prints() -> None:

@@ -525,7 +525,7 @@ def test_invalid_fts_queries(query):
 
 
 def test_feed_extract_block_is_parsed(tmp_path):
-    from newswatch.scheduler.config import ExtractConfig
+    from newswatch.scheduler.config import ExtractRules
 
     feed = {
         "name": "tribun",
@@ -540,7 +540,7 @@ def test_feed_extract_block_is_parsed(tmp_path):
         },
     }
     config = load_config(write(tmp_path, {**MINIMAL, "feeds": [feed]}))
-    assert config.feeds[0].extract == ExtractConfig(
+    assert config.feeds[0].extract == ExtractRules(
         body="div.side-article.txt-article",
         title="h1#arttitle",
         date="time",

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ...crawler.article import ExtractRules, pattern_problem, selector_problem
 from ...storage.migrations import FTS_TOKENIZE
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "CrawlConfig",
-    "ExtractConfig",
+    "ExtractRules",
     "FeedConfig",
     "ScheduleConfig",
     "TopicConfig",
@@ -116,25 +117,13 @@ _FTS_TABLE = f"CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize='{FTS_TOK
 
 
 @dataclass(frozen=True)
-class ExtractConfig:
-    """Per-feed extraction overrides: CSS selectors, and regexes of body lines to drop."""
-
-    body: str | None = None
-    title: str | None = None
-    date: str | None = None
-    authors: str | None = None
-    drop: tuple[str, ...] = ()
-    drop_lines: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class FeedConfig:
     """One RSS/Atom feed; ``interval`` None means "follow ``schedule.interval``"."""
 
     name: str
     url: str
     interval: float | None = None
-    extract: ExtractConfig | None = None
+    extract: ExtractRules | None = None
 
 
 @dataclass(frozen=True)
@@ -491,8 +480,8 @@ def _check_feeds(c: _Checker, raw: Any) -> list[tuple[int, FeedConfig]]:
     return feeds
 
 
-def _check_extract(c: _Checker, key: str, raw: Any) -> ExtractConfig | None:
-    """The optional ``extract:`` block: selectors that cssselect parses, regexes that compile."""
+def _check_extract(c: _Checker, key: str, raw: Any) -> ExtractRules | None:
+    """The optional ``extract:`` block, each rule checked by the compiler the parser uses."""
     if raw is None:
         return None
     item = c.mapping(raw, key, _EXTRACT_KEYS)
@@ -511,20 +500,17 @@ def _check_extract(c: _Checker, key: str, raw: Any) -> ExtractConfig | None:
             continue
         checked = [check(c, f"{key}.{name}[{j}]", v) for j, v in enumerate(values)]
         fields[name] = tuple(v for v in checked if v is not None)
-    return ExtractConfig(**fields)
+    return ExtractRules(**fields)
 
 
 def _css(c: _Checker, key: str, raw: Any) -> str | None:
-    """A CSS selector string that cssselect can translate, or None with the problem recorded."""
-    from cssselect import GenericTranslator, SelectorError
-
+    """A CSS selector string the parser can compile, or None with the problem recorded."""
     text = c.string(key, raw)
     if text is None:
         return None
-    try:
-        GenericTranslator().css_to_xpath(text)
-    except SelectorError as exc:
-        c.problem(key, f"not a valid CSS selector {text!r} ({exc})")
+    problem = selector_problem(text)
+    if problem is not None:
+        c.problem(key, f"not a valid CSS selector {text!r} ({problem})")
         return None
     return text
 
@@ -534,10 +520,9 @@ def _regex(c: _Checker, key: str, raw: Any) -> str | None:
     text = c.string(key, raw)
     if text is None:
         return None
-    try:
-        re.compile(text)
-    except re.error as exc:
-        c.problem(key, f"not a valid regular expression {text!r} ({exc})")
+    problem = pattern_problem(text)
+    if problem is not None:
+        c.problem(key, f"not a valid regular expression {text!r} ({problem})")
         return None
     return text
 
