@@ -27,6 +27,7 @@ class Route:
     content_type: str = "text/html"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a hung server)
+    hold: bool = False  # answer only once the test calls ``server.release()`` (or at teardown)
     conditional: bool = False  # answer If-None-Match with 304, like nginx does for static files
 
 
@@ -38,6 +39,8 @@ class NewsServer:
         self.requests: list[str] = []
         self.stamps: list[float] = []  # monotonic time of each request, beside ``requests``
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # notified at every request
+        self.released = threading.Event()  # held routes answer once it is set
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,12 +50,15 @@ class NewsServer:
                 pass
 
             def do_GET(self):
-                with server.lock:
+                with server.arrived:
                     server.requests.append(self.path)
                     server.stamps.append(time.monotonic())
+                    server.arrived.notify_all()
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
                 if route is None:
                     return self._send(404, b"not found", "text/plain", {})
+                if route.hold:
+                    server.released.wait()
                 if route.delay:
                     time.sleep(route.delay)
                 headers = dict(route.headers)
@@ -104,12 +110,28 @@ class NewsServer:
         with self.lock:
             return [p for p in self.requests if p.startswith(prefix)]
 
+    def wait_for(self, prefix: str, count: int = 1, timeout: float = 60) -> list[str]:
+        """Block until ``count`` requests for paths starting with ``prefix`` have arrived."""
+
+        def arrived() -> list[str]:
+            return [p for p in self.requests if p.startswith(prefix)]
+
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(arrived()) >= count, timeout):
+                raise AssertionError(f"{len(arrived())} requests for {prefix}, wanted {count}")
+            return arrived()
+
+    def release(self) -> None:
+        """Let every held request (and any later one) answer."""
+        self.released.set()
+
 
 @pytest.fixture
 def server():
     srv = NewsServer()
     srv.thread.start()
     yield srv
+    srv.release()
     srv.httpd.shutdown()
     srv.httpd.server_close()
 
