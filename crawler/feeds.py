@@ -49,6 +49,27 @@ class ParsedFeed:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (raw link, reason)
 
 
+# A numeric character reference no character can have (a surrogate, beyond U+10FFFF, or too
+# long to be a number): feedparser's loose parser raises on it and loses the whole feed.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_REPLACEMENT_REF = b"&#xFFFD;"
+
+
+def _possible_reference(match: re.Match[bytes]) -> bytes:
+    hex_digits, digits = match.groups()
+    if len((hex_digits or digits).lstrip(b"0")) > 8:  # beyond U+10FFFF, too long to convert
+        return _REPLACEMENT_REF
+    code = int(hex_digits, 16) if hex_digits else int(digits)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return _REPLACEMENT_REF
+    return match.group()
+
+
+def _replace_impossible_references(data: bytes) -> bytes:
+    """One bad ``&#...;`` costs a replacement character, not the feed (linear, no backtracking)."""
+    return _CHAR_REF.sub(_possible_reference, data) if b"&#" in data else data
+
+
 def _clip_authors(data: bytes) -> bytes:
     return _LONG_AUTHOR.sub(rb"\1", data)
 
@@ -101,7 +122,7 @@ def _raw_link(entry) -> str | None:
 def parse_feed(data: bytes, url: str) -> ParsedFeed:
     """Entries of an RSS/Atom document; a broken ("bozo") feed still yields what it has."""
     try:
-        data = _clip_authors(_strip_internal_subset(data))
+        data = _replace_impossible_references(_clip_authors(_strip_internal_subset(data)))
         parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url})
     except Exception as exc:  # feedparser 6 still raises on a few hostile inputs
         return ParsedFeed(problem=f"feed parser failed: {type(exc).__name__}: {exc}")

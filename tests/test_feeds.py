@@ -1,6 +1,8 @@
 """Feed parsing from bytes: tolerant, and never an exception."""
 
-from newswatch.crawler.feeds import parse_feed
+import pytest
+
+from newswatch.crawler.feeds import _clip_authors, parse_feed
 
 BASE = "https://outlet.example/rss.xml"
 
@@ -76,27 +78,47 @@ def test_not_a_feed():
         assert feed.problem
 
 
-def test_hostile_inputs_do_not_raise_or_explode():
-    big_entity = b"A" * 100_000
-    refs = b"&a;" * 2000
-    bomb = (
-        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + big_entity + b'">]>'
-        b'<rss version="2.0"><channel><item><title>x</title><description>'
-        + refs
-        + b"</description>"
+def test_entities_a_feed_declares_itself_are_never_expanded():
+    """An internal DTD subset is how entity bombs get in: it is cut before feedparser reads."""
+    declared = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY who "Kim Jong Un">]>'
+        b'<rss version="2.0"><channel><item><title>&who; visits</title>'
         b"<link>https://a.example/1</link></item></channel></rss>"
     )
+    assert [e.title for e in parse_feed(declared, BASE).entries] == ["visits"]
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + b"A" * 100_000 + b'">]>'
+        b'<rss version="2.0"><channel><item><title>x</title><description>'
+        + b"&a;" * 2000
+        + b"</description><link>https://a.example/1</link></item></channel></rss>"
+    )
     feed = parse_feed(bomb, BASE)
-    assert all(len(e.summary) < 1_000_000 for e in feed.entries)
-    for payload in (b"&#xD800;", b"&#x110000;", b"&#99999999999;"):
-        parse_feed(
-            rss_items(b"<item><title>".decode() + payload.decode() + "</title></item>"), BASE
-        )
+    assert [e.link for e in feed.entries] == ["https://a.example/1"]
+    assert "AAAA" not in feed.entries[0].summary
+
+
+@pytest.mark.parametrize(
+    "reference", ["&#xD800;", "&#x110000;", "&#99999999999;", "&#" + "9" * 5000 + ";"]
+)
+def test_impossible_character_references_cost_only_their_entry(reference):
+    data = rss_items(
+        f"<item><title>bad {reference}</title><link>https://a.example/bad</link></item>",
+        "<item><title>good</title><link>https://a.example/good</link></item>",
+    )
+    feed = parse_feed(data, BASE)
+    assert feed.problem is None
+    assert [e.link for e in feed.entries] == ["https://a.example/bad", "https://a.example/good"]
+    assert feed.entries[0].title == "bad \ufffd"
+
+
+def test_a_huge_author_element_is_clipped_not_parsed_for_minutes():
     long_author = rss_items(
         "<item><title>t</title><link>https://a.example/2</link><author>"
         + "a" * 40_000
         + "</author></item>"
     )
+    assert _clip_authors(long_author).count(b"a" * 512) == 1
+    assert b"a" * 513 not in _clip_authors(long_author)
     assert parse_feed(long_author, BASE).entries[0].link == "https://a.example/2"
 
 
