@@ -3,13 +3,15 @@
 Feeds are asked with their validators (ETag / Last-Modified), parsed by feedparser from bytes,
 and only links never seen before are fetched. Each article page goes through the pure
 ``parse_article``; a page that fails still yields a story from its feed entry, marked as such.
+The spider holds no database: what only storage knows (is a link stored, how often has a
+page's parse started) it asks the storage pipeline, which owns the cycle's Store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import scrapy
@@ -24,10 +26,13 @@ from scrapy.exceptions import (
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from ..storage.store import FeedPoll, NewStory, Store
-from .article import amp_canonical, parse_article
-from .feeds import Entry, parse_feed
+from ..storage.store import FeedPoll, NewStory
+from .article import Article, amp_canonical, parse_article
+from .feeds import parse_feed
+from .jobs import ArticleJob
+from .known_links import KnownLinks
 from .middlewares import UnsafeRequest
+from .pipelines import StoragePipeline
 from .urls import normalize_url
 
 logger = logging.getLogger("newswatch.crawl")
@@ -35,12 +40,12 @@ logger = logging.getLogger("newswatch.crawl")
 FEED_PRIORITY = 100  # feeds first, so every known link is known before any page is fetched
 ARTICLE_PRIORITY = 0
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-# A page that failed for a passing reason (5xx, timeout) is asked again at the feed's next
+# A page that failed for a transient reason (5xx, timeout) is asked again at the feed's next
 # polls, this many times; when it answers, its text replaces the feed entry's.
 PAGE_RETRIES = 2
 # A page whose parse was started this many times without finishing is not parsed again.
 PARSE_STARTS = 2
-_PASSING = (
+_TRANSIENT = (
     DownloadTimeoutError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
@@ -49,17 +54,13 @@ _PASSING = (
 )
 
 
-def is_passing(failure) -> bool:
+def is_transient(failure) -> bool:
     """Whether a download failed for a reason that may be gone by the next poll."""
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
         return status >= 500 or status in (408, 429)
-    return isinstance(exc, _PASSING)
-
-
-def stat(crawler, key: str, count: int = 1) -> None:
-    crawler.stats.inc_value(f"newswatch/{key}", count)
+    return isinstance(exc, _TRANSIENT)
 
 
 def failure_reason(failure, timeout: float | None = None) -> str:
@@ -83,24 +84,35 @@ def failure_reason(failure, timeout: float | None = None) -> str:
 
 
 class NewsSpider(scrapy.Spider):
+    """Crawls ``feeds`` (with each one's row of the feeds table in ``states``) and asks again
+    for the pages in ``retries`` (stories kept from their feed entries)."""
+
     name = "newswatch"
 
     def __init__(
-        self, feeds: Sequence[Any], store: Store, states: dict | None = None, **kwargs: Any
+        self,
+        feeds: Sequence[Any],
+        states: dict[str, dict],
+        retries: Sequence[ArticleJob] = (),
+        **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.feeds = list(feeds)
-        self.store = store
-        self.states = states  # each feed's row in the feeds table, when the caller has read it
+        self.states = states
+        self.retries = list(retries)
         self.polls: dict[str, FeedPoll] = {}
-        self.requested: set[str] = set()
-        self.upgraded: list[int] = []  # feed-entry stories whose page was read on a retry
+        self.links: KnownLinks | None = None  # set at start, when the storage side is open
+        self.storage: StoragePipeline | None = None
+
+    def stat(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newswatch/{key}", count)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.storage = self.crawler.get_item_pipeline(StoragePipeline)
+        self.links = KnownLinks(self.storage.link_is_stored)
         self.crawler.stats.set_value("newswatch/feeds_total", len(self.feeds))
-        states = self.states if self.states is not None else self.store.feed_states()
         for feed in self.feeds:
-            state = states.get(feed.name) or {}
+            state = self.states.get(feed.name) or {}
             headers = {}
             if state.get("etag"):
                 headers["If-None-Match"] = state["etag"]
@@ -116,35 +128,25 @@ class NewsSpider(scrapy.Spider):
                 meta={"handle_httpstatus_list": [304], "newswatch_kind": "feed"},
                 cb_kwargs={"feed": feed, "state": state},
             )
-        by_name = {feed.name: feed for feed in self.feeds}
-        for row in self.store.stories_to_retry(by_name):
-            self.store.spend_retry(row["id"])
-            entry = Entry(row["url"], row["title"], row["body"], row["published"])
-            self.requested.add(row["url"])
-            stat(self.crawler, "articles_scheduled")
-            stat(self.crawler, "page_retries")
-            yield self._article_request(
-                row["url"],
-                entry,
-                by_name[row["feed"]],
-                bool(row["backfill"]),
-                [row["url"]],
-                upgrade_of=row["id"],
-            )
+        for job in self.retries:
+            self.links.claim(job.entry.link)
+            self.stat("articles_scheduled")
+            self.stat("page_retries")
+            yield self._article_request(job.entry.link, job)
 
     # -- feeds --------------------------------------------------------------------------------
 
     def _feed_done(self, poll: FeedPoll) -> None:
         self.polls[poll.name] = poll
-        stat(self.crawler, f"feeds_{poll.result}")
-        stat(self.crawler, "feeds_done")
+        self.stat(f"feeds_{poll.result}")
+        self.stat("feeds_done")
 
     def feed_failed(self, failure):
         feed = failure.request.cb_kwargs["feed"]
         reason = failure_reason(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
         response = getattr(failure.value, "response", None)
         logger.warning("feed failed: feed=%s url=%s reason=%s", feed.name, feed.url, reason)
-        stat(self.crawler, "errors")
+        self.stat("errors")
         poll = FeedPoll(feed.name, feed.url, "error", None, reason)
         if response is not None:
             poll.http_status = response.status
@@ -164,24 +166,16 @@ class NewsSpider(scrapy.Spider):
         body_hash = hashlib.sha256(response.body).hexdigest()
         if state.get("body_hash") == body_hash:
             # Same bytes as last time: no news, whatever the server's validators say.
-            self._feed_done(
-                FeedPoll(
-                    feed.name,
-                    feed.url,
-                    "not_modified",
-                    200,
-                    None,
-                    body_hash=body_hash,
-                    **validators,
-                )
-            )
+            poll = FeedPoll(feed.name, feed.url, "not_modified", 200, body_hash=body_hash)
+            poll.etag, poll.last_modified = validators["etag"], validators["last_modified"]
+            self._feed_done(poll)
             return
         parsed = parse_feed(response.body, response.url)
         if parsed.problem:
             logger.warning(
                 "feed failed: feed=%s url=%s reason=%s", feed.name, feed.url, parsed.problem
             )
-            stat(self.crawler, "errors")
+            self.stat("errors")
             self._feed_done(FeedPoll(feed.name, feed.url, "error", 200, parsed.problem))
             return
         for raw, reason in parsed.skipped:
@@ -189,22 +183,17 @@ class NewsSpider(scrapy.Spider):
         backfill = not state.get("first_polled")
         poll = FeedPoll(feed.name, feed.url, "ok", 200, None, body_hash=body_hash, **validators)
         for entry in parsed.entries:
-            if self.store.story_for_link(entry.link) is not None:
-                stat(self.crawler, "known_skipped")
+            if self.links.stored(entry.link):
+                self.stat("known_skipped")
                 continue
             poll.new_entries += 1
-            yield from self._follow(entry, feed, backfill)
+            if self.links.claim(entry.link):  # else another feed listed it this cycle
+                self.stat("articles_scheduled")
+                job = ArticleJob(entry, feed, backfill, (entry.link,))
+                yield self._article_request(entry.link, job)
         self._feed_done(poll)
 
-    def _follow(self, entry: Entry, feed, backfill: bool):
-        link = entry.link
-        if link in self.requested:  # another feed listed it this cycle
-            return
-        self.requested.add(link)
-        stat(self.crawler, "articles_scheduled")
-        yield self._article_request(link, entry, feed, backfill, [link])
-
-    def _article_request(self, url, entry, feed, backfill, links, upgrade_of=None):
+    def _article_request(self, url: str, job: ArticleJob) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -214,137 +203,93 @@ class NewsSpider(scrapy.Spider):
             # REDIRECT_MAX_TIMES with an error instead of being dropped without a word.
             dont_filter=True,
             meta={"newswatch_kind": "article"},
-            cb_kwargs={
-                "entry": entry,
-                "feed": feed,
-                "backfill": backfill,
-                "links": links,
-                "upgrade_of": upgrade_of,
-            },
+            cb_kwargs={"job": job},
         )
 
     # -- articles -----------------------------------------------------------------------------
 
-    def parse_article(self, response, entry, feed, backfill, links, upgrade_of=None):
-        stat(self.crawler, "articles_done")
-        links = [*links, normalize_url(response.url)]
+    def parse_article(self, response, job: ArticleJob):
+        self.stat("articles_done")
+        fetched = normalize_url(response.url)
+        job = job.via(fetched) if fetched else job
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if content_type and not content_type.startswith(HTML_TYPES):
-            reason = f"not HTML ({content_type!r})"
-            yield from self._unreadable(entry, feed, backfill, links, reason, upgrade_of)
+            yield from self._unreadable(job, f"not HTML ({content_type!r})")
             return
         headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
         canonical = amp_canonical(response.body, response.url, content_type.decode("latin-1"))
-        if (
-            canonical
-            and canonical not in links
-            and canonical not in self.requested
-            and self.store.story_for_link(canonical) is None
-        ):
+        if canonical and canonical not in job.links and self.links.new(canonical):
             # An AMP page: read the story from its canonical page instead.
-            self.requested.add(canonical)
-            stat(self.crawler, "articles_scheduled")
-            yield self._article_request(
-                canonical, entry, feed, backfill, links, upgrade_of=upgrade_of
-            )
+            self.stat("articles_scheduled")
+            yield self._article_request(canonical, job)
             return
-        if upgrade_of is None and self.store.note_parse(links[-1]) > PARSE_STARTS:
+        if (
+            job.retry_of is None
+            and self.storage.parse_started(fetched or response.url) > PARSE_STARTS
+        ):
             reason = f"its parse was started {PARSE_STARTS} times and never finished"
-            yield from self._unreadable(entry, feed, backfill, links, reason, upgrade_of)
+            yield from self._unreadable(job, reason)
             return
         article = parse_article(
             response.body,
             response.url,
             headers,
-            rules=feed.extract,
+            rules=job.feed.extract,
             seconds=self.settings.getfloat("NEWSWATCH_PARSE_SECONDS"),
         )
         if article.problem:
-            yield from self._unreadable(
-                entry, feed, backfill, links, article.problem, upgrade_of, article.url, article
-            )
+            yield from self._unreadable(job, article.problem, article)
             return
         yield NewStory(
             url=article.url,
-            title=article.title or entry.title,
+            title=article.title or job.entry.title,
             body=article.body,
-            published=article.published or entry.published,
+            published=article.published or job.entry.published,
             authors=article.authors,
-            feed=feed.name,
-            links=links,
+            feed=job.feed.name,
+            links=list(job.links),
             source=article.source,
-            backfill=backfill,
-            upgrade_of=upgrade_of,
+            backfill=job.backfill,
+            replaces=job.retry_of,
         )
 
     def article_failed(self, failure):
-        kwargs = failure.request.cb_kwargs
-        stat(self.crawler, "articles_done")
+        job: ArticleJob = failure.request.cb_kwargs["job"]
+        self.stat("articles_done")
         reason = failure_reason(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
         if isinstance(failure.value, UnsafeRequest):
-            stat(self.crawler, "errors")
+            self.stat("errors")
             logger.warning(
                 "article skipped: feed=%s url=%s reason=%s",
-                kwargs["feed"].name,
+                job.feed.name,
                 failure.request.url,
                 reason,
             )
             return None
-        retries = PAGE_RETRIES if is_passing(failure) else 0
-        stories = self._unreadable(
-            kwargs["entry"],
-            kwargs["feed"],
-            kwargs["backfill"],
-            kwargs["links"],
-            reason,
-            kwargs.get("upgrade_of"),
-            retries=retries,
-        )
-        return next(stories, None)
+        retries = PAGE_RETRIES if is_transient(failure) else 0
+        return next(self._unreadable(job, reason, retries=retries), None)
 
     def _unreadable(
-        self, entry, feed, backfill, links, reason, upgrade_of, url=None, page=None, retries=0
-    ):
+        self, job: ArticleJob, reason: str, page: Article | None = None, retries: int = 0
+    ) -> Iterator[NewStory]:
         """A page we could not read: the feed entry is stored, or on a retry stays as it is."""
-        if upgrade_of is None:
-            yield self._from_entry(entry, feed, backfill, links, reason, url, page, retries)
+        self.stat("errors")
+        if job.retry_of is not None:
+            logger.warning(
+                "article retry failed, the feed entry stays: feed=%s url=%s reason=%s",
+                job.feed.name,
+                job.entry.link,
+                reason,
+            )
             return
-        stat(self.crawler, "errors")
-        logger.warning(
-            "article retry failed, the feed entry stays: feed=%s url=%s reason=%s",
-            feed.name,
-            entry.link,
-            reason,
-        )
-
-    def _from_entry(
-        self, entry, feed, backfill, links, reason, url=None, page=None, retries: int = 0
-    ) -> NewStory:
-        """The feed's own title, summary and date stand in for a page we could not read.
-
-        A page read as HTML but without article text (a video or gallery page) may still
-        name its authors, and its date when the feed gives none; those are kept.
-        """
-        stat(self.crawler, "errors")
         logger.warning(
             "article failed, stored from the feed entry%s: feed=%s url=%s reason=%s",
             " (its page is asked again at the next polls)" if retries else "",
-            feed.name,
-            entry.link,
+            job.feed.name,
+            job.entry.link,
             reason,
         )
-        return NewStory(
-            url=url or entry.link,
-            title=entry.title,
-            body=entry.summary,
-            published=entry.published or (page and page.published),
-            authors=(page and page.authors) or [],
-            feed=feed.name,
-            links=links,
-            extraction="feed",
-            backfill=backfill,
-            retries=retries,
-        )
+        yield from_entry(job, page, retries)
 
     def final_polls(self, reason: str | None) -> list[FeedPoll]:
         """Each feed's poll; a crawl cut short forgets its validators (its feeds are read in
@@ -364,3 +309,24 @@ class NewsSpider(scrapy.Spider):
             if feed.name not in self.polls:
                 self.polls[feed.name] = FeedPoll(feed.name, feed.url, "error", None, why)
         return list(self.polls.values())
+
+
+def from_entry(job: ArticleJob, page: Article | None = None, retries: int = 0) -> NewStory:
+    """The feed's own title, summary and date stand in for a page we could not read.
+
+    A page read as HTML but without article text (a video or gallery page) may still name its
+    authors, and its date when the feed gives none; those are kept, under the page's URL.
+    """
+    entry = job.entry
+    return NewStory(
+        url=(page and page.url) or entry.link,
+        title=entry.title,
+        body=entry.summary,
+        published=entry.published or (page and page.published),
+        authors=(page and page.authors) or [],
+        feed=job.feed.name,
+        links=list(job.links),
+        extraction="feed",
+        backfill=job.backfill,
+        retries=retries,
+    )

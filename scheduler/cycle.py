@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..crawler.run import run_crawl
+from ..crawler.run import retry_jobs, run_crawl
 from ..storage.store import FeedPoll, Store, iso, utcnow
 from .config import Config
 from .delivery.alert_log import deliver_or_log
@@ -29,7 +29,7 @@ class CycleSummary:
     feeds_failed: int = 0
     new_stories: int = 0
     new_from_feed: int = 0
-    upgraded: int = 0  # stories kept from feed entries whose page was read on a retry
+    read_on_retry: int = 0  # stories kept from feed entries whose page was read on a retry
     known_skipped: int = 0
     errors: int = 0
     alerts: int = 0
@@ -48,7 +48,7 @@ class CycleSummary:
             f" ({self.feeds_not_modified} unchanged), {self.feeds_failed} failed;"
             f" new stories: {self.new_stories}"
             + (f" ({self.new_from_feed} from feed entries)" if self.new_from_feed else "")
-            + (f"; pages read on retry: {self.upgraded}" if self.upgraded else "")
+            + (f"; pages read on retry: {self.read_on_retry}" if self.read_on_retry else "")
             + f"; known links skipped: {self.known_skipped}; alerts: {self.alerts};"
             f" errors: {self.errors}; {self.seconds:.1f}s"
         )
@@ -114,8 +114,11 @@ def run_cycle(
         feeds = select_feeds(config, feed_names, due_at, states)
         run_id = store.start_run()
         deliver_or_log(store, config)  # what a crashed cycle left undelivered
-        before = register_topics(store, config)
-        stats, polls = run_crawl(config.crawl, feeds, store, progress=progress, states=states)
+        boundary = register_topics(store, config)  # the last story before this crawl
+        retries = retry_jobs(store, feeds)
+        stats, polls = run_crawl(
+            config.crawl, feeds, config.database, states, retries, progress=progress
+        )
         plan_polls(config, polls, states, clock())
         store.record_polls(polls)
         results = Counter(poll.result for poll in polls)  # feeds that never answered included
@@ -126,15 +129,15 @@ def run_cycle(
             feeds_failed=results["error"],
             new_stories=stats.get("new_stories", 0),
             new_from_feed=stats.get("new_stories_feed", 0),
-            upgraded=stats.get("upgraded", 0),
+            read_on_retry=stats.get("pages_read_on_retry", 0),
             known_skipped=stats.get("known_skipped", 0),
             errors=stats.get("errors", 0),
             stats=stats,
         )
         # Only a feed that brought stories can have changed its health.
-        for warning in extraction_warnings(store, store.feeds_with_stories_after(before)):
+        for warning in extraction_warnings(store, store.feeds_with_stories_after(boundary)):
             logger.warning(warning)
-        summary.alerts = match_topics(store, config, before, stats["upgraded_ids"])
+        summary.alerts = match_topics(store, config, boundary, stats["replaced_ids"])
         deliver_or_log(store, config)
         update_digest(store, config)
         summary.seconds = time.monotonic() - started

@@ -52,7 +52,7 @@ class NewStory:
     extraction: str = "page"  # "page": parsed from the article; "feed": the page failed
     backfill: bool = False  # found on a feed's first poll: stored, never alerted (unless asked)
     retries: int = 0  # for a story kept from its feed entry: times its page is asked again
-    upgrade_of: int | None = None  # the feed-entry story this page replaces
+    replaces: int | None = None  # the id of the feed-entry story whose text this page replaces
 
 
 @dataclass
@@ -188,8 +188,8 @@ class Store:
                 [story_id],
             )
 
-    def upgrade_story(self, story: NewStory) -> bool:
-        """The page's fields replace a feed-entry story's; its URL (the key) stays the same."""
+    def replace_entry_story(self, story: NewStory) -> bool:
+        """A page read on a retry: its fields replace the feed entry's; the URL (the key) stays."""
         with self.write() as db:
             cursor = db.execute(
                 "UPDATE stories SET title = ?, body = ?, published = ?, authors = ?, source = ?,"
@@ -200,12 +200,12 @@ class Store:
                     story.published,
                     json.dumps(story.authors, ensure_ascii=False),
                     story.source,
-                    story.upgrade_of,
+                    story.replaces,
                 ],
             )
             if cursor.rowcount:
                 self._add_links(
-                    db, story.upgrade_of, [story.url, *story.links], story.feed, self.now()
+                    db, story.replaces, [story.url, *story.links], story.feed, self.now()
                 )
         return bool(cursor.rowcount)
 
