@@ -28,6 +28,32 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
 
 
+@contextlib.contextmanager
+def reading(path: str | Path) -> Iterator[sqlite3.Connection | None]:
+    """A read-only connection for a view, closed after it; None when there is no database yet.
+
+    Views never create the database, never write and never wait for a running cycle (WAL).
+    """
+    if not Path(path).exists():
+        yield None
+        return
+    conn = connect_readonly(path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def connection(source: Store | sqlite3.Connection) -> sqlite3.Connection:
+    """The connection under a Store, or the read-only one a view opened: both read the same."""
+    return source.db.conn if isinstance(source, Store) else source
+
+
+def rows_as_dicts(cursor: sqlite3.Cursor) -> list[dict]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -16,7 +16,9 @@ from newswatch.scheduler.delivery import alert_log as alerting
 from newswatch.scheduler.delivery.alert_log import alert_record, deliver
 from newswatch.scheduler.delivery.plain_text import json_line
 from newswatch.storage import alerts as sql
+from newswatch.storage.search import max_story_id
 from newswatch.storage.store import NewStory, Store
+from newswatch.storage.topics import match_topics
 
 from conftest import REPO, match_and_deliver, rss, run_newswatch, start_alerts, write_config
 
@@ -341,7 +343,7 @@ def test_a_log_that_cannot_be_written_waits_for_the_next_cycle(korea):
     assert [e["alert_id"] for e in log_entries(config)] == [1]
 
 
-def test_match_stories_alerts_changed_stories_once(tmp_path):
+def test_changed_stories_are_matched_again_and_alerted_once(tmp_path):
     """A story whose text changed (its page read on a retry) is matched again, once per topic."""
     with Store(tmp_path / "n.db") as store:
         first, _ = store.add_story(
@@ -369,8 +371,9 @@ def test_match_stories_alerts_changed_stories_once(tmp_path):
                 "UPDATE stories SET body = 'korea utara menguji rudal' WHERE id = ?", [first]
             )
         topics = [("korut", '"korea utara"')]
-        assert sql.match_stories(store, topics, [first], include_backfill=True) == 1
-        assert sql.match_stories(store, topics, [first], include_backfill=True) == 0
+        high = max_story_id(store)  # both stories already matched: only a changed one is again
+        assert match_topics(store, topics, high, include_backfill=True, changed=[first]) == 1
+        assert match_topics(store, topics, high, include_backfill=True, changed=[first]) == 0
         rows = store.db.execute("SELECT story_id FROM alerts").fetchall()
         assert rows == [(first,)]  # the other story was not among the changed ones
         assert other != first

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newswatch.scheduler.config import ConfigError, load_config
-from newswatch.storage.alerts import find_matches, max_story_id
+from newswatch.storage.search import find_matches, max_story_id
 from newswatch.storage.store import NewStory, Store
 
 from conftest import write_config
@@ -116,11 +116,11 @@ def test_matching_is_restricted_to_a_rowid_range(corpus):
 
 
 def test_the_match_query_uses_the_index_for_the_rowid_range(corpus):
-    from newswatch.storage.alerts import _MATCH_SQL
+    from newswatch.storage.search import MATCH_SQL
 
     store, _ = corpus
     plan = store.db.execute(
-        "EXPLAIN QUERY PLAN " + _MATCH_SQL,
+        "EXPLAIN QUERY PLAN " + MATCH_SQL,
         {"query": "korea", "low": 3, "high": 9, "backfill": 1},
     ).fetchall()
     detail = " ".join(row[-1] for row in plan)

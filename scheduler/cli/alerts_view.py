@@ -12,8 +12,8 @@ from datetime import timedelta
 from rich.console import Console
 from rich.text import Text
 
-from ...storage import alerts as sql
-from ...storage.store import iso, utcnow
+from ...storage.alerts import alerts_since
+from ...storage.store import iso, reading, utcnow
 from ..config import Config
 from ..delivery.alert_log import alert_record
 from ..delivery.plain_text import json_line, one_line
@@ -32,10 +32,8 @@ def print_alerts(
 ) -> int:
     """Stored alerts, newest first, a few lines each or JSON lines; returns how many."""
     console = console or Console(soft_wrap=False, highlight=False)
-    conn = sql.open_readonly(config.database)
-    rows = [] if conn is None else sql.alerts_since(conn, since_iso(since), topic)
-    if conn is not None:
-        conn.close()
+    with reading(config.database) as conn:
+        rows = [] if conn is None else alerts_since(conn, since_iso(since), topic)
     if as_json:
         for row in rows:
             record = alert_record(row)

@@ -154,20 +154,16 @@ def digest_command(
 ) -> None:
     """Write a digest of recent alerts grouped by topic (Markdown or HTML)."""
     config = load_or_exit(config_path)
-    from ...storage.alerts import open_readonly
-    from ..delivery.digest import render, write_digest
+    from ...storage.store import reading
+    from ..delivery.digest import render, write_from_database
 
     window = since or config.alerts.digest_window
-    conn = open_readonly(config.database)  # None before the first crawl: an empty digest
-    try:
-        if output is not None and str(output) == "-":
+    if output is not None and str(output) == "-":
+        with reading(config.database) as conn:  # None before the first crawl: an empty digest
             text, _ = render(conn, config, window, fmt or "md")
-            click.echo(text, nl=False)
-            return
-        path, count = write_digest(conn, config, output, fmt, window)
-    finally:
-        if conn is not None:
-            conn.close()
+        click.echo(text, nl=False)
+        return
+    path, count = write_from_database(config, output, fmt, window)
     click.echo(f"digest: {count} alert{'s' if count != 1 else ''} written to {path}")
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from ...storage import alerts as sql
+from ...storage.search import MARK_CLOSE, MARK_OPEN, search_stories
+from ...storage.store import reading
 from ..config import Config
 from ..delivery.plain_text import flatten, one_line
 from .alerts_view import since_iso, story_meta
@@ -18,8 +19,8 @@ from .alerts_view import since_iso, story_meta
 def highlighted(snippet: str) -> Text:
     """A snippet on one line with its FTS5 match markers shown in bold."""
     text = Text()
-    for part in snippet.split(sql.MARK_OPEN):
-        inside, marked, after = part.partition(sql.MARK_CLOSE)
+    for part in snippet.split(MARK_OPEN):
+        inside, marked, after = part.partition(MARK_CLOSE)
         if not marked:
             inside, after = "", part
         text.append(flatten(inside), style="bold")
@@ -36,14 +37,11 @@ def print_dry_run(
 ) -> int:
     """The stored stories ``query`` matches, with snippets and a count; writes nothing."""
     console = console or Console(soft_wrap=False, highlight=False)
-    conn = sql.open_readonly(config.database)
-    if conn is None:
-        console.print(Text(f"no database yet at {config.database}; 0 matching stories"))
-        return 0
-    try:
-        rows = sql.search_stories(conn, query, since_iso(since))
-    finally:
-        conn.close()
+    with reading(config.database) as conn:
+        if conn is None:
+            console.print(Text(f"no database yet at {config.database}; 0 matching stories"))
+            return 0
+        rows = search_stories(conn, query, since_iso(since))
     for row in rows[:limit]:
         console.print(Text(one_line(row["title"] or row["url"]), style="bold"))
         console.print(Text("  " + story_meta(row)))

@@ -406,20 +406,14 @@ class Daemon:
 
     def digest_job(self) -> None:
         """The daily digest: a dated copy next to ``alerts.digest``, kept after later cycles."""
-        from ...storage.alerts import open_readonly
-        from ..delivery.digest import write_digest
+        from ..delivery.digest import write_from_database
 
         config = self.config
         try:
             day = datetime.now(ZoneInfo(config.schedule.timezone)).date().isoformat()
             target = config.alerts.digest
             path = target.with_name(f"{target.stem}-{day}{target.suffix}")
-            conn = open_readonly(config.database)
-            try:
-                path, count = write_digest(conn, config, path)
-            finally:
-                if conn is not None:
-                    conn.close()
+            path, count = write_from_database(config, path)
             logger.info("daily digest: %d alert%s in %s", count, "s" * (count != 1), path)
         except Exception:  # the daemon outlives a digest that failed; the next day runs
             logger.exception("daily digest not written")

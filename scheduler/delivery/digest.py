@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from ...storage import alerts as sql
-from ...storage.store import Store, iso, utcnow
+from ...storage.store import Store, iso, reading, utcnow
 from ..config import Config, show_duration
 from .plain_text import one_line
 
@@ -210,6 +210,14 @@ def write_digest(
     text, count = render(source, config, window or config.alerts.digest_window, fmt)
     atomic_write(path, text)
     return path, count
+
+
+def write_from_database(
+    config: Config, path: Path | None = None, fmt: str | None = None, window: float | None = None
+) -> tuple[Path, int]:
+    """``write_digest`` on a read-only connection (an empty digest before the first crawl)."""
+    with reading(config.database) as conn:
+        return write_digest(conn, config, path, fmt, window)
 
 
 def update_digest(store: Store, config: Config) -> None:

@@ -1,0 +1,125 @@
+"""Full-text search over the stored stories: one FTS5 query, the words it matched, a snippet.
+
+Topic matching (``topics.py``) and the dry run behind ``newswatch topics test`` both ask here,
+so a query matches the same stories in both. The query is SQLite's own FTS5 syntax, run as is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+
+from .store import Store, connection, rows_as_dicts
+
+# Unlikely in story text; they only mark matched tokens inside highlight()/snippet() output.
+MARK_OPEN = "\x01"
+MARK_CLOSE = "\x02"
+SNIPPET_TOKENS = 24
+MAX_TERMS = 12
+# Shorter texts (stubs, feed summaries) are too generic to call two stories one.
+MIN_KEYED_BODY = 200
+
+# One FTS5 query restricted to a rowid range: the plan is "MATCH + rowid>" on the index itself
+# (SCAN stories_fts VIRTUAL TABLE INDEX 0:M2>), never a scan of old stories.
+MATCH_SQL = f"""
+    SELECT s.id,
+           highlight(stories_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}'),
+           highlight(stories_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}'),
+           snippet(stories_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS})
+    FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid
+    WHERE stories_fts MATCH :query AND stories_fts.rowid > :low AND stories_fts.rowid <= :high
+      AND (s.backfill = 0 OR :backfill)
+"""
+IDS_PER_QUERY = 500  # well below SQLite's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class Match:
+    """One story a query matched, with the words that matched and a snippet around them."""
+
+    story_id: int
+    terms: list[str]
+    snippet: str  # may hold MARK_OPEN/MARK_CLOSE around matched tokens
+    content_key: str | None = None  # same text, same key: syndicated copies of one story
+
+
+def max_story_id(source: Store | sqlite3.Connection) -> int:
+    row = connection(source).execute("SELECT max(id) FROM stories").fetchone()
+    return row[0] or 0
+
+
+def matched_terms(*marked: str | None) -> list[str]:
+    """The distinct matched tokens in highlight() output, lower-cased, in order of appearance."""
+    terms: dict[str, None] = {}
+    for text in marked:
+        if not text:
+            continue
+        for chunk in text.split(MARK_OPEN)[1:]:
+            term = " ".join(chunk.split(MARK_CLOSE, 1)[0].split()).lower()
+            if term:
+                terms.setdefault(term, None)
+    return list(terms)[:MAX_TERMS]
+
+
+def unmarked(text: str | None) -> str:
+    """Text from highlight()/snippet() with the match markers taken out."""
+    return (text or "").replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+
+
+def content_key(title: str | None, body: str | None) -> str | None:
+    """A hash of a story's words (case and spacing ignored); None for a body too short to tell."""
+    body = " ".join((body or "").split()).casefold()
+    if len(body) < MIN_KEYED_BODY:
+        return None
+    title = " ".join((title or "").split()).casefold()
+    return hashlib.sha256(f"{title}\n{body}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def find_matches(
+    source: Store | sqlite3.Connection,
+    query: str,
+    low: int = 0,
+    high: int | None = None,
+    include_backfill: bool = True,
+) -> list[Match]:
+    """Stories with ``low < id <= high`` that ``query`` matches (one FTS5 query)."""
+    conn = connection(source)
+    if high is None:
+        high = max_story_id(conn)
+    params = {"query": query, "low": low, "high": high, "backfill": int(include_backfill)}
+    matches = []
+    for story_id, title, body, body_snippet in conn.execute(MATCH_SQL, params).fetchall():
+        snippet = body_snippet if MARK_OPEN in (body_snippet or "") else (title or "")
+        key = content_key(unmarked(title), unmarked(body))
+        matches.append(Match(story_id, matched_terms(title, body), snippet or "", key))
+    return matches
+
+
+def search_stories(
+    source: Store | sqlite3.Connection, query: str, since: str | None = None
+) -> list[dict]:
+    """Stored stories ``query`` matches, newest first, with terms and snippet (writes nothing)."""
+    conn = connection(source)
+    matches = {m.story_id: m for m in find_matches(conn, query)}
+    if not matches:
+        return []
+    rows = []
+    ids = sorted(matches, reverse=True)
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        chunk = ids[start : start + IDS_PER_QUERY]
+        sql = (
+            "SELECT id, url, title, published, feed, first_seen FROM stories"
+            f" WHERE id IN ({', '.join('?' * len(chunk))})"
+        )
+        params: list = list(chunk)
+        if since is not None:
+            sql += " AND first_seen >= ?"
+            params.append(since)
+        rows.extend(rows_as_dicts(conn.execute(sql, params)))
+    rows.sort(key=lambda row: (row["first_seen"], row["id"]), reverse=True)
+    for row in rows:
+        match = matches[row["id"]]
+        row["terms"] = match.terms
+        row["snippet"] = match.snippet
+    return rows

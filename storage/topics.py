@@ -1,0 +1,130 @@
+"""Topics in the database: how far each has been matched, and the alert rows matches make.
+
+Matching is incremental per topic: ``topics.matched_through`` is the highest story id a topic has
+been matched against, so each story is matched once per topic, a crash between the crawl and the
+matching only delays alerts to the next cycle, and a topic added (or re-added) later starts at the
+stories stored after it appeared: old stories are never alerted for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+
+from .search import Match, find_matches, max_story_id
+from .store import Store
+
+logger = logging.getLogger("newswatch.topics")
+
+
+def register_topics(store: Store, topics: Iterable[tuple[str, str]], boundary: int) -> list[str]:
+    """Record topics not seen before as matched through ``boundary``; returns their names.
+
+    Topics no longer configured are forgotten, so adding one back counts as a new topic. A
+    changed query keeps its topic's position: stories already matched are not matched again.
+    """
+    topics = list(topics)
+    now = store.now()
+    added = []
+    with store.write() as db:
+        known = {row[0] for row in db.execute("SELECT name FROM topics")}
+        names = [name for name, _ in topics]
+        db.execute(f"DELETE FROM topics WHERE name NOT IN ({', '.join('?' * len(names))})", names)
+        for name, query in topics:
+            if name in known:
+                db.execute("UPDATE topics SET query = ? WHERE name = ?", [query, name])
+            else:
+                db.execute(
+                    "INSERT INTO topics (name, query, first_seen, matched_through)"
+                    " VALUES (?, ?, ?, ?)",
+                    [name, query, now, boundary],
+                )
+                added.append(name)
+    return added
+
+
+def match_topics(
+    store: Store,
+    topics: Sequence[tuple[str, str]],
+    boundary: int,
+    include_backfill: bool,
+    clean_snippet: Callable[[str], str] = lambda text: text,
+    changed: Iterable[int] = (),
+) -> int:
+    """Match every topic against the stories it has not seen yet; returns new alert rows.
+
+    ``boundary`` is where a topic with no position yet starts. ``changed`` are older stories
+    whose text changed (a page read on a retry): every topic is matched against them again,
+    and a (story, topic) already alerted stays one alert. One transaction: the alert rows and
+    each topic's new position commit together, so a crash leaves either both or neither.
+    Backfill stories advance the position without an alert unless ``include_backfill``. A
+    story whose text a topic already alerted (a syndicated copy under another outlet's URL) is
+    not alerted again.
+    """
+    changed_ids = sorted(set(changed))
+    now = store.now()
+    added = 0
+    with store.write() as db:
+        high = max_story_id(store)
+        positions = dict(db.execute("SELECT name, matched_through FROM topics").fetchall())
+        for name, query in topics:
+            spans = []
+            low = positions.get(name, boundary)
+            if low < high:
+                spans.append((low, high, None))
+            if changed_ids:  # one query over their span, kept to the ids
+                spans.append((changed_ids[0] - 1, changed_ids[-1], set(changed_ids)))
+            try:
+                for span_low, span_high, only in spans:
+                    matches = find_matches(store, query, span_low, span_high, include_backfill)
+                    if only is not None:
+                        matches = [m for m in matches if m.story_id in only]
+                    added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
+            except sqlite3.OperationalError as exc:  # config validation should make this rare
+                logger.error("topic %s: query failed, will retry next cycle: %s", name, exc)
+                continue
+            if low < high:
+                db.execute("UPDATE topics SET matched_through = ? WHERE name = ?", [high, name])
+    return added
+
+
+def _insert_alerts(conn, topic: str, matches: list[Match], now: str, clean_snippet) -> int:
+    matches = _first_copies(conn, topic, matches)
+    cursor = conn.executemany(
+        "INSERT OR IGNORE INTO alerts (story_id, topic, created, terms, snippet, content_key)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                m.story_id,
+                topic,
+                now,
+                json.dumps(m.terms, ensure_ascii=False),
+                clean_snippet(m.snippet),
+                m.content_key,
+            )
+            for m in matches
+        ],
+    )
+    return max(cursor.rowcount, 0)
+
+
+def _first_copies(conn: sqlite3.Connection, topic: str, matches: list[Match]) -> list[Match]:
+    """The matches whose text this topic has not alerted yet, the first of each copy only."""
+    seen: set[str] = set()
+    kept = []
+    for match in matches:
+        key = match.content_key
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+            known = conn.execute(
+                "SELECT 1 FROM alerts WHERE topic = ? AND content_key = ? AND story_id <> ?",
+                [topic, key, match.story_id],
+            ).fetchone()
+            if known:
+                continue
+        kept.append(match)
+    return kept
