@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
 from newswatch import command
+from newswatch.scheduler.cli.demo.loopback import LoopbackServer, Page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
@@ -32,67 +31,34 @@ class Route:
 
 
 class NewsServer:
-    """A loopback HTTP server whose pages the test sets; it logs every request path."""
+    """A loopback outlet whose pages the test sets; it logs every request path.
+
+    It is the product's own loopback server (the one ``newswatch demo`` serves its sample
+    site with), so validators and 304s behave the same in the tests and in the demo.
+    """
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
-        self.stamps: list[float] = []  # monotonic time of each request, beside ``requests``
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified at every request
         self.released = threading.Event()  # held routes answer once it is set
-        server = self
+        self.server = LoopbackServer(self.page, name="newswatch-test")
+        self.base = self.server.base
+        self.port = self.server.port
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                with server.arrived:
-                    server.requests.append(self.path)
-                    server.stamps.append(time.monotonic())
-                    server.arrived.notify_all()
-                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
-                if route is None:
-                    return self._send(404, b"not found", "text/plain", {})
-                if route.hold:
-                    server.released.wait()
-                if route.delay:
-                    time.sleep(route.delay)
-                headers = dict(route.headers)
-                if route.conditional:
-                    etag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
-                    headers["ETag"] = etag
-                    if self.headers.get("If-None-Match") == etag:
-                        return self._send(304, b"", None, headers)
-                self._send(route.status, route.body, route.content_type, headers)
-
-            def _send(self, status, body, content_type, headers):
-                try:
-                    self.send_response(status)
-                    if content_type:
-                        self.send_header("Content-Type", content_type)
-                    for key, value in headers.items():
-                        self.send_header(key, value)
-                    if status != 304:
-                        self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    if status != 304:
-                        self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request, client_address):
-                pass  # clients hanging up (timeouts, size caps) are what the tests provoke
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+    def page(self, path: str) -> Page | None:
+        with self.arrived:
+            self.requests.append(path)
+            self.arrived.notify_all()
+        route = self.routes.get(path) or self.routes.get(path.split("?")[0])
+        if route is None:
+            return None
+        if route.hold:
+            self.released.wait()
+        if route.delay:
+            time.sleep(route.delay)
+        return Page(route.body, route.status, route.content_type, route.headers, route.conditional)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -129,11 +95,10 @@ class NewsServer:
 @pytest.fixture
 def server():
     srv = NewsServer()
-    srv.thread.start()
+    srv.server.start()
     yield srv
     srv.release()
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
+    srv.server.close()
 
 
 def rss(items: list[dict], title: str = "Test feed") -> str:

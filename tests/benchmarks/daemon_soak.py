@@ -77,7 +77,7 @@ def main() -> int:
     first = min(10, args.cycles)
 
     server = NewsServer()
-    server.thread.start()
+    server.server.start()
     feeds = []
     for n in range(args.feeds):
         items = []
@@ -134,7 +134,7 @@ def main() -> int:
         finally:
             daemon.send_signal(signal.SIGTERM)
             status = daemon.wait(timeout=60)
-            server.httpd.shutdown()
+            server.server.close()
         wall = time.monotonic() - started
 
     a, b = points[first], points[args.cycles]

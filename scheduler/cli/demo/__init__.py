@@ -1,23 +1,18 @@
 """``newswatch demo``: the whole product on a bundled sample outlet, offline, in one command.
 
-A loopback HTTP server in this process serves the sample site shipped in ``demo_site/``; each
+A loopback HTTP server in this process serves the sample site shipped in ``site/``; each
 crawl cycle runs in a child process (``python -m newswatch crawl``), exactly as a user or the
 daemon runs it, because Scrapy's reactor cannot start twice in one process.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shlex
 import shutil
 import subprocess
 import tempfile
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
-from importlib.resources.abc import Traversable
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -26,12 +21,8 @@ from rich.text import Text
 from .... import command
 from ....storage.store import Store
 from ...delivery.plain_text import one_line
+from .site import FEEDS, GROWING_FEED, SampleSite
 
-SITE_PACKAGE = __package__  # the folder beside this module, wherever it is installed
-SITE_FOLDER = "site"
-FEEDS = {"kabar-contoh": "/feeds/kabar-contoh.xml", "world-desk": "/feeds/world-desk.xml"}
-GROWING_FEED = "kabar-contoh"  # the feed that lists two more stories in the second cycle
-NEW_ITEMS = "/feeds/kabar-contoh-new.xml"  # those two items, spliced in at {{new_items}}
 TOPICS = {
     "korea-utara": (
         '"korea utara" OR "north korea" OR korut OR dprk OR "kim jong un"',
@@ -51,134 +42,10 @@ EXPECTED_ALERTS = {
 MARKER = ".newswatch-demo"  # marks a folder as ours, so a rerun may clear what it wrote
 DEMO_FILES = ("config.yaml", "alerts.jsonl", "digest.md")  # and newswatch.db*
 CYCLE_TIMEOUT = 300  # seconds; a crawl of this tiny site takes a few
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".xml": "application/rss+xml; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-}
 
 
 class DemoError(Exception):
     """A problem the user can fix (a folder that is not ours); exit status 2."""
-
-
-# -- the sample site ----------------------------------------------------------------------------
-
-
-def site_files() -> dict[str, bytes]:
-    """Every file of the bundled site by URL path, read as package data (works from a wheel)."""
-    files: dict[str, bytes] = {}
-
-    def walk(node: Traversable, prefix: str) -> None:
-        for child in node.iterdir():
-            if child.is_dir():
-                walk(child, f"{prefix}{child.name}/")
-            elif not child.name.startswith("."):
-                files[prefix + child.name] = child.read_bytes()
-
-    walk(resources.files(SITE_PACKAGE).joinpath(SITE_FOLDER), "/")
-    return files
-
-
-@dataclass
-class SampleSite:
-    """The sample outlet on a loopback port: static pages, and feeds rendered for that port."""
-
-    files: dict[str, bytes] = field(default_factory=site_files)
-    grown: bool = False  # whether the growing feed lists its two new stories
-    requests: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.lock = threading.Lock()
-        self.httpd = _Server(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, name="demo-site", daemon=True
-        )
-
-    def start(self) -> SampleSite:
-        self.thread.start()
-        return self
-
-    def close(self) -> None:
-        """Stop serving and free the port; safe to call more than once."""
-        if self.thread.is_alive():
-            self.httpd.shutdown()
-            self.thread.join(timeout=5)
-        self.httpd.server_close()
-
-    def feed(self, path: str) -> bytes:
-        """A feed template with this server's address (and, once grown, the new items)."""
-        text = self.files[path].decode("utf-8")
-        new = ""
-        if self.grown and path == FEEDS[GROWING_FEED]:
-            new = self.files[NEW_ITEMS].decode("utf-8")
-        return text.replace("{{new_items}}", new).replace("{{base}}", self.base).encode("utf-8")
-
-    def body(self, path: str) -> bytes | None:
-        if path in FEEDS.values():
-            return self.feed(path)
-        if path == NEW_ITEMS:
-            return None  # a fragment, not a feed
-        return self.files.get(path)
-
-    def entries(self) -> int:
-        """How many items the feeds list right now."""
-        return sum(self.feed(path).count(b"<item>") for path in FEEDS.values())
-
-    def article_requests(self) -> list[str]:
-        with self.lock:
-            return [p for p in self.requests if p.startswith(("/news/", "/amp/"))]
-
-
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request, client_address) -> None:
-        pass  # a crawler hanging up early is no error of the demo's
-
-
-def _handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "newswatch-demo"
-
-        def log_message(self, format: str, *args) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self._answer(send_body=True)
-
-        def do_HEAD(self) -> None:
-            self._answer(send_body=False)
-
-        def _answer(self, send_body: bool) -> None:
-            path = self.path.split("?", 1)[0].split("#", 1)[0]
-            with site.lock:
-                site.requests.append(path)
-            body = site.body(path)
-            try:
-                if body is None:
-                    self.send_error(404)
-                    return
-                # Validators like a real outlet's: an unchanged feed answers 304.
-                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-                if self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                suffix = path[path.rfind(".") :] if "." in path else ""
-                self.send_header("Content-Type", CONTENT_TYPES.get(suffix, "text/plain"))
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("ETag", etag)
-                self.end_headers()
-                if send_body:
-                    self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-    return Handler
 
 
 # -- the demo folder ----------------------------------------------------------------------------
