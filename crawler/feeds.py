@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import calendar
 import io
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,8 +16,6 @@ import feedparser
 from w3lib.html import remove_tags, replace_entities
 
 from .urls import normalize_url
-
-logger = logging.getLogger(__name__)
 
 # An internal DTD subset is how entity-expansion bombs get in; no real feed needs one.
 _DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]{0,512}\[", re.IGNORECASE)
