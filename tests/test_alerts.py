@@ -346,26 +346,8 @@ def test_a_log_that_cannot_be_written_waits_for_the_next_cycle(korea):
 def test_changed_stories_are_matched_again_and_alerted_once(tmp_path):
     """A story whose text changed (its page read on a retry) is matched again, once per topic."""
     with Store(tmp_path / "n.db") as store:
-        first, _ = store.add_story(
-            NewStory(
-                url="https://a.example/1",
-                title="Rapat",
-                body="ringkasan",
-                published=None,
-                authors=[],
-                feed="f",
-            )
-        )
-        other, _ = store.add_story(
-            NewStory(
-                url="https://a.example/2",
-                title="Korea Utara",
-                body="",
-                published=None,
-                authors=[],
-                feed="f",
-            )
-        )
+        first = add(store, "1", "Rapat", "ringkasan")
+        other = add(store, "2", "Korea Utara")
         with store.write() as db:
             db.execute(
                 "UPDATE stories SET body = 'korea utara menguji rudal' WHERE id = ?", [first]

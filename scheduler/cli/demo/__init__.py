@@ -169,10 +169,7 @@ def run_demo(folder: Path | None, console: Console | None = None) -> int:
             console,
             f"  {entries} feed entries, {first.stories} stories: each is stored once under its"
             " canonical URL, so the story both feeds list, the link with utm_ tracking"
-            " parameters and the AMP link add no second copy.",
-        )
-        say(
-            console,
+            " parameters and the AMP link add no second copy.\n"
             "  No alerts, on purpose: a feed's first poll is backfill (stored and searchable,"
             " not alerted), so adding a feed never floods you with old news.",
         )
