@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import threading
@@ -145,6 +146,40 @@ def write_config(tmp_path: Path, feeds: list[tuple[str, str]], topics=(), **sect
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+MINIMAL_CONFIG = {
+    "feeds": [{"name": "antara-dunia", "url": "https://www.antaranews.com/rss/dunia.xml"}]
+}
+
+
+def minimal_config(**overrides: object) -> dict:
+    """MINIMAL_CONFIG plus ``section={...}`` or ``key=value`` overrides (sections are merged)."""
+    data = copy.deepcopy(MINIMAL_CONFIG)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = value
+    return data
+
+
+def write_yaml(tmp_path: Path, data: object, name: str = "config.yaml") -> Path:
+    """``data`` as a YAML file in tmp_path; a string is written as it is."""
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def config_problems(tmp_path: Path, data: object) -> list[str]:
+    """The problems load_config reports for ``data`` (it must reject it)."""
+    from newswatch.scheduler.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError) as info:
+        load_config(write_yaml(tmp_path, data))
+    return info.value.problems
 
 
 def run_newswatch(*args: str, cwd: Path | None = None, timeout: float = 120):
