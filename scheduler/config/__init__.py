@@ -10,17 +10,17 @@ from __future__ import annotations
 import math
 import os.path
 import re
-import sqlite3
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from ...crawler.article import ExtractRules, pattern_problem, selector_problem
-from ...storage.migrations import FTS_TOKENIZE
+from .durations import parse_duration, show_duration
+from .errors import ConfigError
+from .fts import validate_fts_query
+from .yaml_file import read_yaml
 
 __all__ = [
     "CONFIG_KEYS",
@@ -104,12 +104,8 @@ DEFAULTS: dict[str, Any] = {
 """Default for every optional key, as it would be written in YAML (durations unparsed)."""
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*")  # use with fullmatch: "$" would allow a trailing \n
-_DURATION_RE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd])\s*")
-_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _HHMM_RE = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _DIGEST_SUFFIXES = (".md", ".html")
-# Shaped like the real index, with its tokenizer, so what passes here is exactly what runs.
-_FTS_TABLE = f"CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize='{FTS_TOKENIZE}')"
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,119 +179,6 @@ class Config:
     def interval_for(self, feed: FeedConfig) -> float:
         """The polling interval that applies to ``feed`` (its own, else the schedule's)."""
         return feed.interval if feed.interval is not None else self.schedule.interval
-
-
-class ConfigError(Exception):
-    """The config file is unusable; ``problems`` lists every "key.path: what is wrong"."""
-
-    def __init__(self, problems: list[str], path: Path | str | None = None) -> None:
-        self.problems = list(problems)
-        self.path = Path(path) if path is not None else None
-        super().__init__(self._render())
-
-    def _render(self) -> str:
-        where = f"{self.path}: " if self.path is not None else ""
-        n = len(self.problems)
-        head = f"{where}{n} problem{'s' if n != 1 else ''} in config"
-        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
-
-
-# --------------------------------------------------------------------------------------------
-# Parsers usable on their own
-
-
-def parse_duration(text: str) -> float:
-    """Parse ``2s``/``90m``/``24h``/``7d`` (decimals allowed) into seconds.
-
-    A bare number is rejected on purpose: ``interval: 15`` is ambiguous between seconds and
-    minutes, and guessing wrong means hammering a site 60x too often.
-    """
-    if isinstance(text, bool) or not isinstance(text, str):
-        if isinstance(text, int | float) and not isinstance(text, bool):
-            raise ValueError(f"{text!r} has no unit; write e.g. '{text}s' or '{text}m'")
-        raise ValueError(f"expected a duration like '90m', got {text!r}")
-    m = _DURATION_RE.fullmatch(text)
-    if not m:
-        raise ValueError(
-            f"{text!r} is not a duration (a number and a unit s, m, h or d, e.g. '90m')"
-        )
-    return float(m.group(1)) * _DURATION_UNITS[m.group(2)]
-
-
-def validate_fts_query(query: str) -> str | None:
-    """Return SQLite's complaint about an FTS5 ``query``, or None if it is accepted.
-
-    We ask SQLite itself (an in-memory table shaped like the real index) rather than
-    re-implementing the FTS5 grammar, so what passes here is exactly what will run later.
-    """
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.execute(_FTS_TABLE)
-        try:
-            conn.execute("SELECT * FROM t WHERE t MATCH ?", (query,)).fetchall()
-        except sqlite3.OperationalError as exc:
-            return str(exc)
-        return None
-    finally:
-        conn.close()
-
-
-# --------------------------------------------------------------------------------------------
-# YAML loading
-
-
-# libyaml's parser when PyYAML has it: a 10,000-feed config loads in 0.3 s instead of 3 s.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):
-    """SafeLoader that records duplicate mapping keys, which PyYAML silently overwrites."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[str] = []
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *anchor" may be overridden
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                is_dup = key in seen
-                seen.add(key)
-            except TypeError:  # unhashable key: let the base class report it
-                continue
-            if is_dup:
-                mark = key_node.start_mark
-                self.duplicates.append(
-                    f"line {mark.line + 1}: duplicate key {key!r} (the later value would win)"
-                )
-        return super().construct_mapping(node, deep=deep)
-
-
-def _read_yaml(path: Path) -> tuple[Any, list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found"], path) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{path}: is a directory, not a config file"], path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read ({exc})"], path) from None
-    loader = _Loader(text)
-    try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError([f"{path}: YAML syntax error{where}: {what}"], path) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: YAML syntax error: {exc}"], path) from None
-    finally:
-        loader.dispose()
-    return data, [f"{path}: {d}" for d in loader.duplicates]
 
 
 # --------------------------------------------------------------------------------------------
@@ -703,14 +586,6 @@ def _validate(data: Any, config_path: Path) -> tuple[Config | None, list[str]]:
     return config, []
 
 
-def show_duration(seconds: float) -> str:
-    """A duration as the config writes it, in its largest whole unit: 1800 -> "30m"."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:g}s"
-
-
 def load_config(path: str | Path) -> Config:
     """Read, validate and return the config at ``path``; raise ConfigError listing every problem.
 
@@ -718,7 +593,7 @@ def load_config(path: str | Path) -> Config:
     behaves the same whatever directory it is started from. Nothing is created on disk.
     """
     config_path = Path(path).expanduser()
-    data, problems = _read_yaml(config_path)
+    data, problems = read_yaml(config_path)
     config, more = _validate(data, config_path)
     problems += more
     if problems or config is None:
