@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from newswatch.scheduler.config import ConfigError, ExtractRules, load_config, validate_fts_query
+from newswatch.scheduler.config import (
+    ConfigError,
+    ExtractRules,
+    load_config,
+    query_problem,
+    validate_fts_query,
+)
 
 from conftest import MINIMAL_CONFIG, config_problems, minimal_config, write_yaml
 
@@ -170,6 +176,14 @@ def test_valid_fts_queries(query):
 @pytest.mark.parametrize("query", ["AND", "NOT korut", "(a OR b", '"open', "nosuch: x"])
 def test_invalid_fts_queries(query):
     assert validate_fts_query(query)
+
+
+def test_query_problem_tells_to_quote_hyphenated_words():
+    assert query_problem("kim-jong-un", topic="kim") == (
+        "FTS5 rejects this query (no such column: jong) in topic 'kim'; "
+        'put words joined by "-" or ":" in double quotes'
+    )
+    assert query_problem('"kim-jong-un"') is None
 
 
 # --- per-feed extract overrides -------------------------------------------------------------------

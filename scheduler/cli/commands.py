@@ -180,15 +180,12 @@ def topics() -> None:
 def topics_test(config_path: Path, query: str, since: float | None, limit: int) -> None:
     """Dry-run QUERY (FTS5 syntax) against stored stories; writes nothing."""
     config = load_or_exit(config_path)
-    from ..config import validate_fts_query
+    from ..config import query_problem
     from .topics_view import print_dry_run
 
-    error = validate_fts_query(query)
-    if error is not None:
-        hint = ""
-        if "no such column" in error:  # kim-jong-un parses as column filters
-            hint = '; put words joined by "-" or ":" in double quotes'
-        click.echo(f"FTS5 rejects this query: {error}{hint}", err=True)
+    problem = query_problem(query)
+    if problem is not None:
+        click.echo(problem, err=True)
         sys.exit(2)
     print_dry_run(config, query, since=since, limit=limit)
 

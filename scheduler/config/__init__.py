@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from ...crawler.article import ExtractRules, pattern_problem, selector_problem
 from .durations import parse_duration, show_duration
 from .errors import ConfigError
-from .fts import validate_fts_query
+from .fts import query_problem, validate_fts_query
 from .yaml_file import read_yaml
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "TopicConfig",
     "load_config",
     "parse_duration",
+    "query_problem",
     "show_duration",
     "validate_fts_query",
 ]
@@ -434,13 +435,9 @@ def _check_topics(c: _Checker, raw: Any) -> list[TopicConfig]:
             query = c.string(f"{at}.query", item["query"])
             if query is not None:
                 query = query.strip()
-                error = validate_fts_query(query)
-                if error is not None:
-                    label = f" in topic {name!r}" if name else ""
-                    if error.startswith("no such column"):
-                        # kim-jong-un parses as column filters; the fix is not obvious.
-                        label += '; put words joined by "-" or ":" in double quotes'
-                    c.problem(f"{at}.query", f"FTS5 rejects this query ({error}){label}")
+                problem = query_problem(query, topic=name)
+                if problem is not None:
+                    c.problem(f"{at}.query", problem)
                     query = None
         description = None
         if item.get("description") is not None:

@@ -26,3 +26,22 @@ def validate_fts_query(query: str) -> str | None:
         return None
     finally:
         conn.close()
+
+
+# kim-jong-un parses as column filters, which SQLite reports as "no such column: jong";
+# the fix (quoting) is not obvious from that.
+_COLUMN_HINT = '; put words joined by "-" or ":" in double quotes'
+
+
+def query_problem(query: str, topic: str | None = None) -> str | None:
+    """What is wrong with an FTS5 ``query``, worded for the user; None if SQLite accepts it.
+
+    The config check (naming the ``topic``) and ``newswatch topics test`` both print this, so
+    the hint for hyphenated words is written once.
+    """
+    error = validate_fts_query(query)
+    if error is None:
+        return None
+    where = f" in topic {topic!r}" if topic else ""
+    hint = _COLUMN_HINT if error.startswith("no such column") else ""
+    return f"FTS5 rejects this query ({error}){where}{hint}"
