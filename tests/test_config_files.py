@@ -3,6 +3,7 @@ against the file's folder, and every problem is reported in one go."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,19 @@ def test_loading_touches_nothing_on_disk(tmp_path):
     before = sorted(tmp_path.rglob("*"))
     load_config(path)
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_config_read_twice_is_equal_and_frozen(tmp_path):
+    """The daemon compares a reloaded config with the last one to see whether it changed."""
+    path = write_yaml(tmp_path, MINIMAL_CONFIG)
+    config = load_config(path)
+    assert load_config(path) == config
+    write_yaml(tmp_path, minimal_config(crawl={"delay": 2}))
+    assert load_config(path) != config
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.crawl.delay = 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.feeds[0].url = "https://elsewhere.example/"
 
 
 # --- paths ----------------------------------------------------------------------------------------

@@ -1,0 +1,65 @@
+"""load_config: read the file, check every key against the schema, then the checks across keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .checks import Checker, absolute
+from .durations import show_duration
+from .errors import ConfigError
+from .schema import Config
+from .settings import read_mapping
+from .yaml_file import read_yaml
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, validate and return the config at ``path``; raise ConfigError listing every problem.
+
+    Relative paths inside the file are resolved against the file's own folder, so the tool
+    behaves the same whatever directory it is started from. Nothing is created on disk.
+    """
+    config_path = Path(path).expanduser()
+    data, problems = read_yaml(config_path)
+    config, more = _validate(data, config_path)
+    problems += more
+    if problems or config is None:
+        raise ConfigError(problems, config_path)
+    return config
+
+
+def _validate(data: Any, config_path: Path) -> tuple[Config | None, list[str]]:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [f"{config_path}: expected a mapping of keys at the top level"]
+    c = Checker(config_path.parent)
+    config = read_mapping(c, "", Config, data, path=absolute(config_path))
+    _check_across_keys(c, config)
+    if c.problems:
+        return None, c.problems
+    return config, []
+
+
+def _check_across_keys(c: Checker, config: Config) -> None:
+    """Checks between keys, only between values that were themselves valid (not None)."""
+    lo, hi = config.schedule.min_interval, config.schedule.max_interval
+    # The bounds limit the adaptive interval only: an explicit interval pins a feed (2s in tests).
+    if lo is not None and hi is not None and lo > hi:
+        c.problem(
+            "schedule.min_interval",
+            f"must not exceed schedule.max_interval ({show_duration(lo)} > {show_duration(hi)})",
+        )
+    paths = {
+        "database": config.database,
+        "alerts.log": config.alerts.log,
+        "alerts.digest": config.alerts.digest,
+    }
+    seen: dict[Path, str] = {}
+    for key, p in paths.items():
+        if p is None:
+            continue
+        if p in seen:
+            c.problem(key, f"same file as {seen[p]} ({p.name})")
+        else:
+            seen[p] = key
