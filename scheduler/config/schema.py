@@ -3,8 +3,10 @@
 These frozen dataclasses are what the program reads (``config.crawl.delay``) and, through each
 field's ``setting(default as written in YAML, checker, one line of help)``, what the file may
 say. Reading the file, ``CONFIG_KEYS``, ``DEFAULTS`` and the README's table (kept equal by
-tests/test_readme.py) all come from these lines, so a new key is one line here plus its README
-row. Config objects compare with ``==`` (the daemon compares a reloaded config with the last).
+tests/test_readme.py) all come from these lines, so a new key is one field here; the tests then
+ask for its row in the README and for an example of it in the shipped config.yaml. Sections take
+keyword arguments only, so reordering keys cannot shift values. Config objects compare with
+``==`` (the daemon compares a reloaded config with the last one).
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ class CrawlConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class Config:
     """A fully validated configuration; paths are absolute."""
 
