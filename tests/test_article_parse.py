@@ -1,0 +1,118 @@
+"""parse_article end to end: the invented fixture pages, and pages built to break it."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from newswatch.crawler.article import Article, parse, parse_article
+
+from article_pages import EXPECTED, HOST, PAGES, parse_fixture
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_fields(name: str) -> None:
+    want = EXPECTED[name]
+    got = parse_fixture(name)
+    assert got.url == HOST + want["url_path"]
+    assert got.title == want["title"]
+    assert got.published == want["published"]
+    assert got.authors == want["authors"]
+    assert got.source == want["source"]
+    assert got.is_amp == want["is_amp"]
+    assert got.problem == want["problem"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_body(name: str) -> None:
+    want = EXPECTED[name]
+    body = parse_fixture(name).body
+    for sentence in want["body_contains"]:
+        assert sentence in body
+    for text in want["body_excludes"]:
+        assert text not in body
+    assert "\n\n\n" not in body
+    if want["problem"] is None:
+        assert body.count("\n\n") >= 2  # paragraphs kept apart
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<html><body><div><p>unclosed <b>tags <i>everywhere<table><tr><td>cell",
+        b"<html><head><title>x</title></head><body><p>\x00\x01\x02 nul bytes</p></body></html>",
+        b"<<<<>>>><html <body>>><p>>>broken</p></html",
+        b'<?xml version="1.0" encoding="utf-8"?><html><body><p>xml decl</p></body></html>',
+        b"<html><head><meta charset='no-such-charset'></head>"
+        b"<body><p>\xff\xfe\xfd</p></body></html>",
+        b'<html><head><script type="application/ld+json">{"@type": "NewsArticle",</script>'
+        b"</head><body><h1>Broken JSON-LD</h1></body></html>",
+    ],
+)
+def test_malformed_markup_never_raises(data: bytes) -> None:
+    got = parse_article(data, "http://x.test/a")
+    assert isinstance(got, Article)
+    assert isinstance(got.body, str)
+
+
+def test_bad_url_never_raises() -> None:
+    got = parse_article((PAGES / "english_jsonld.html").read_bytes(), "not a url")
+    assert got.title and got.body
+
+
+def test_huge_page_returns() -> None:
+    """A few MB, as real pages get with inline app state; the article must still come out."""
+    page = (PAGES / "english_jsonld.html").read_bytes()
+    state = (
+        b'<script>window.__STATE__ = {"items": ['
+        + b'{"id": 1, "t": "x"},' * 250_000
+        + b"]}</script>"
+    )
+    data = page.replace(b"</body>", state + b"</body>")
+    assert len(data) > 5_000_000
+    got = parse_article(data, HOST + "/news/ukraine-drone.html")
+    assert got.problem is None
+    assert "shot down most of a large wave of drones" in got.body
+
+
+def test_huge_text_page_never_raises() -> None:
+    """A pathological ~1 MB wall of paragraphs and links: slow in trafilatura, but no exception."""
+    block = (
+        "<div class='nav'>" + "<a href='/x'>link</a> " * 20 + "</div><p>" + "word " * 100 + "</p>"
+    )
+    data = ("<html><head><title>Big</title></head><body>" + block * 400 + "</body></html>").encode()
+    assert isinstance(parse_article(data, "http://x.test/big"), Article)
+
+
+def test_a_parse_that_runs_over_its_time_is_cut_short(monkeypatch) -> None:
+    def endless(*args, **kwargs):
+        while True:  # trafilatura#704: an extraction that never ends
+            pass
+
+    monkeypatch.setattr(parse, "_parse", endless)
+    before = signal.getsignal(signal.SIGALRM)
+    got = parse_article(b"<html><body><p>x</p></body></html>", "http://x.test/a", seconds=0.05)
+    assert got.problem == "parse timed out" and got.body == ""
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nothing left armed
+    assert signal.getsignal(signal.SIGALRM) is before
+
+
+def test_the_time_limit_is_not_swallowed_by_a_library_catching_everything(monkeypatch) -> None:
+    def stubborn(*args, **kwargs):
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:  # noqa: BLE001 - what some libraries do
+                continue
+
+    monkeypatch.setattr(parse, "_parse", stubborn)
+    got = parse_article(b"<html></html>", "http://x.test/a", seconds=0.05)
+    assert got.problem == "parse timed out"
+
+
+def test_a_parse_within_its_time_is_untouched() -> None:
+    page = (PAGES / "english_jsonld.html").read_bytes()
+    got = parse_article(page, HOST + "/news/ukraine-drone.html", seconds=30)
+    assert got.problem is None and "shot down most of a large wave of drones" in got.body
