@@ -6,8 +6,8 @@ import pytest
 
 from newswatch.crawler.article import parse_article
 from newswatch.crawler.article.body import clean_body
-from newswatch.crawler.article.decoding import _load_tree
-from newswatch.crawler.article.trafilatura_prep import _body_chunks
+from newswatch.crawler.article.decoding import load_tree
+from newswatch.crawler.article.trafilatura_prep import body_chunks
 
 
 @pytest.mark.parametrize(
@@ -120,8 +120,8 @@ def test_a_story_body_cut_into_chunks_between_ad_rows_is_read_whole() -> None:
 
 
 def test_repeated_comment_bodies_are_not_joined_into_the_story() -> None:
-    tree = _load_tree(_chunked_page("comment-body").decode())
-    assert _body_chunks(tree) == []
+    tree = load_tree(_chunked_page("comment-body").decode())
+    assert body_chunks(tree) == []
 
 
 LINK_LIST_PAGE = b"""<html><head><title>Tanker seized</title></head><body><main><article>

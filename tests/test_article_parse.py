@@ -90,7 +90,7 @@ def test_a_parse_that_runs_over_its_time_is_cut_short(monkeypatch) -> None:
         while True:  # trafilatura#704: an extraction that never ends
             pass
 
-    monkeypatch.setattr(parse, "_parse", endless)
+    monkeypatch.setattr(parse, "_parse_unguarded", endless)
     before = signal.getsignal(signal.SIGALRM)
     got = parse_article(b"<html><body><p>x</p></body></html>", "http://x.test/a", seconds=0.05)
     assert got.problem == "parse timed out" and got.body == ""
@@ -107,7 +107,7 @@ def test_the_time_limit_is_not_swallowed_by_a_library_catching_everything(monkey
             except Exception:  # noqa: BLE001 - what some libraries do
                 continue
 
-    monkeypatch.setattr(parse, "_parse", stubborn)
+    monkeypatch.setattr(parse, "_parse_unguarded", stubborn)
     got = parse_article(b"<html></html>", "http://x.test/a", seconds=0.05)
     assert got.problem == "parse timed out"
 

@@ -1,6 +1,8 @@
 """Article parsing: page bytes in, one clean :class:`Article` out, one module per concern.
 
-:mod:`.parse` runs the pipeline; the other modules each read one thing from the page.
+:mod:`.parse` runs the pipeline; each other module reads one thing from the page. trafilatura
+is imported where it is first called: the config loader imports this package for its rules, and
+a command that only reads the config should not wait for it.
 """
 
 from .canonical import amp_canonical

@@ -6,8 +6,8 @@ import re
 
 from lxml.html import HtmlElement
 
-from .text import _collapse, _compact, _unescape
-from .trafilatura_prep import _OUTSIDE_STORY
+from .text import alnum_key, normalize_space, unescape_entities
+from .trafilatura_prep import OUTSIDE_STORY
 
 _BOILERPLATE_LINE = re.compile(
     r"^\W*(?:(?:baca|simak|lihat)\s+(?:juga|selengkapnya)\b|(?:artikel|berita)\s+terkait\s*:"
@@ -76,8 +76,8 @@ def clean_body(
     lines: list[str], title: str | None, drop_lines: list[re.Pattern] | None = None
 ) -> str:
     """Paragraphs separated by a blank line, without related links, labels, credits, a title."""
-    paras = [p for p in (_collapse(line) for line in lines) if p]
-    if paras and title and _compact(paras[0]) == _compact(title):
+    paras = [p for p in (normalize_space(line) for line in lines) if p]
+    if paras and title and alnum_key(paras[0]) == alnum_key(title):
         paras = paras[1:]
     paras = [p for p in paras if not _is_noise_line(p, drop_lines or [])]
     return "\n\n".join(drop_repeated_runs(paras))
@@ -117,6 +117,9 @@ def _is_noise_line(line: str, drop_lines: list[re.Pattern]) -> bool:
     )
 
 
+_WORD = re.compile(r"\w+")
+
+
 def is_link_list(body: str, tree: HtmlElement) -> bool:
     """Whether the "body" is only link texts (an index page or a menu), which is no article."""
     paras = body.split("\n\n")
@@ -127,7 +130,6 @@ def is_link_list(body: str, tree: HtmlElement) -> bool:
     return sum(w in linked for w in words) >= 0.8 * len(words)
 
 
-_WORD = re.compile(r"\w+")
 _LEAD_SCAN = 3000  # elements; a lead sits near the top
 
 
@@ -139,9 +141,11 @@ def visible_lead(tree: HtmlElement, meta: dict[str, str], body: str) -> str | No
     that states the page's description (and little else), found before the body's first
     paragraph, outside the page's header, navigation and footer.
     """
-    desc = _collapse(_unescape(meta.get("description") or meta.get("og:description") or ""))
+    desc = normalize_space(
+        unescape_entities(meta.get("description") or meta.get("og:description") or "")
+    )
     head = desc[:50]
-    if len(desc) < 80 or _compact(head) in _compact(body[:3000]):
+    if len(desc) < 80 or alnum_key(head) in alnum_key(body[:3000]):
         return None
     cut = desc.endswith(("\u2026", "..."))  # a shortened description: the lead runs on
     limit = 800 if cut else int(len(desc) * 1.3) + 20
@@ -151,7 +155,7 @@ def visible_lead(tree: HtmlElement, meta: dict[str, str], body: str) -> str | No
             break
         if el.find(".//p") is not None or el.find(".//div") is not None:
             continue
-        text = _collapse(_text_upto(el, limit + 1))
+        text = normalize_space(_text_up_to(el, limit + 1))
         if first and text.startswith(first):
             return None  # reached the body first
         matches = text.startswith(head) or (len(text) >= 50 and desc.startswith(text[:50]))
@@ -160,7 +164,7 @@ def visible_lead(tree: HtmlElement, meta: dict[str, str], body: str) -> str | No
     return None
 
 
-def _text_upto(el: HtmlElement, limit: int) -> str:
+def _text_up_to(el: HtmlElement, limit: int) -> str:
     """The element's text, read only as far as ``limit`` characters."""
     parts, size = [], 0
     for piece in el.itertext():
@@ -176,7 +180,7 @@ def _shown_in_story(el: HtmlElement) -> bool:
     chain = (el, *el.iterancestors())
     in_story = any(node.tag in ("article", "main") for node in chain)
     for node in chain:
-        if node.tag in _OUTSIDE_STORY and not (node.tag == "header" and in_story):
+        if node.tag in OUTSIDE_STORY and not (node.tag == "header" and in_story):
             return False  # an article's own <header> holds its headline and lead
         if node.get("hidden") is not None:
             return False

@@ -7,7 +7,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from ..urls import normalize_url, same_site
-from .decoding import _load_tree, decode_html, is_amp_page
+from .decoding import decode_html, is_amp_page, load_tree
 from .metadata import page_meta
 
 logger = logging.getLogger(__name__)
@@ -30,11 +30,14 @@ def canonical_url(meta: dict[str, str], url: str) -> str | None:
     return None
 
 
+_INDEX_FILE = re.compile(r"/(?:index|default)\.\w+$")
+
+
 def _names_a_section_of(canonical: str, url: str) -> bool:
     """A canonical that is the home page or a section above the article (a misconfigured
     CMS, a consent wall) would make every article on the site one story."""
     path = urlsplit(canonical).path or "/"
-    own = re.sub(r"/(?:index|default)\.\w+$", "/", urlsplit(url).path or "/")
+    own = _INDEX_FILE.sub("/", urlsplit(url).path or "/")
     return path != own and path.endswith("/") and own.startswith(path)
 
 
@@ -51,7 +54,7 @@ def amp_canonical(html: bytes, url: str, content_type: str = "") -> str | None:
         text = decode_html(bytes(html), content_type)
         if text is None or not is_amp_page(text):
             return None
-        tree = _load_tree(text)
+        tree = load_tree(text)
         return canonical_url(page_meta(tree), url) if tree is not None else None
     except Exception as err:  # noqa: BLE001 - the full parse will say what is wrong
         logger.debug("amp check failed for %s: %r", url, err)

@@ -8,8 +8,8 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from .metadata import _str
-from .text import _collapse
+from .metadata import jsonld_text
+from .text import normalize_space
 
 _DATE_META_KEYS = (
     "article:published_time",
@@ -51,6 +51,7 @@ _MONTHS = {
     "desember": 12, "december": 12, "dec": 12, "des": 12, "dezember": 12,
 }  # fmt: skip
 _ZONES = {"wib": 7, "wita": 8, "wit": 9, "utc": 0, "gmt": 0, "z": 0}
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TEXT_DATE = re.compile(
     rf"\b(\d{{1,2}})\.?\s+({_MONTH_ALT})\.?,?\s+(\d{{4}})"
@@ -65,21 +66,21 @@ _TEXT_DATE_US = re.compile(
 )
 
 
-def _zone(text: str | None) -> timezone | None:
+def _tzinfo(text: str | None) -> timezone | None:
     """A tzinfo for "Z", "+07:00", "WIB"...; None when the page names no zone."""
     if not text:
         return None
     key = text.strip().lower()
     if key in _ZONES:
         return timezone(timedelta(hours=_ZONES[key]))
-    match = re.match(r"^([+-])(\d{2}):?(\d{2})$", key)
+    match = _OFFSET.match(key)
     if not match:
         return None
     delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
     return timezone(-delta if match.group(1) == "-" else delta)
 
 
-def _iso(
+def _plausible_iso(
     y: int, mo: int, d: int, h=None, mi=None, s=None, tz: timezone | None = None
 ) -> str | None:
     """ISO 8601 with as much precision as the page gave; None for impossible dates."""
@@ -102,10 +103,10 @@ def parse_date(value: Any) -> str | None:
     match = _ISO.match(value)
     if match:
         y, mo, d, h, mi, s, z = match.groups()
-        return _iso(y, mo, d, h, mi, s, _zone(z))
+        return _plausible_iso(y, mo, d, h, mi, s, _tzinfo(z))
     match = _SLASH.match(value)
     if match:
-        return _iso(*match.groups())
+        return _plausible_iso(*match.groups())
     return parse_text_date(value)
 
 
@@ -127,17 +128,17 @@ def parse_text_date(text: str) -> str | None:
         d, mo, y, h, mi, z = match.groups()
         if h is not None and z is None:
             h = mi = None  # a time without a zone is ambiguous; the day is not
-        return _iso(y, mo, d, h, mi, None, _zone(z))
+        return _plausible_iso(y, mo, d, h, mi, None, _tzinfo(z))
     match = _TEXT_DATE.search(text)
     if match:
         d, mon, y, h, mi, s, z = match.groups()
-        return _iso(y, _MONTHS[mon.lower()], d, h, mi, s, _zone(z))
+        return _plausible_iso(y, _MONTHS[mon.lower()], d, h, mi, s, _tzinfo(z))
     match = _TEXT_DATE_US.search(text)
     if match:
         mon, d, y, h, mi, ampm, z = match.groups()
         if h is not None and ampm:
             h = int(h) % 12 + (12 if ampm.lower().startswith("p") else 0)
-        return _iso(y, _MONTHS[mon.lower()], d, h, mi, None, _zone(z))
+        return _plausible_iso(y, _MONTHS[mon.lower()], d, h, mi, None, _tzinfo(z))
     return None
 
 
@@ -151,7 +152,7 @@ _DATE_CLASS = re.compile(
 )
 
 
-def _date_in_markup(tree: HtmlElement, shown: bool = False) -> str | None:
+def date_in_markup(tree: HtmlElement, shown: bool = False) -> str | None:
     """Dates the markup marks as the publication time (itemprop, <time> in the article);
     ``shown``: only on elements a reader sees (no ``<meta itemprop>``)."""
     for path in _DATE_NODES:
@@ -163,7 +164,7 @@ def _date_in_markup(tree: HtmlElement, shown: bool = False) -> str | None:
                 return value
     for el in tree.iter("time"):  # a <time> that only prints its day: "31.03.2020"
         if el.get("datetime") is None:
-            value = _day_only(_collapse(el.text_content()))
+            value = _bare_day(normalize_space(el.text_content()))
             if value:
                 return value
     return None
@@ -172,18 +173,18 @@ def _date_in_markup(tree: HtmlElement, shown: bool = False) -> str | None:
 _DOTTED_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
-def _day_only(text: str) -> str | None:
+def _bare_day(text: str) -> str | None:
     """The day when a short text is only a date, "31.03.2020" (day first) or "9 March 2020"."""
     if len(text) > 40:
         return None
     match = _DOTTED_DAY.match(text)
     if match:
         d, mo, y = match.groups()
-        return _iso(y, mo, d, None, None, None, None)
+        return _plausible_iso(y, mo, d, None, None, None, None)
     return parse_text_date(text)
 
 
-def _date_in_text(tree: HtmlElement) -> str | None:
+def date_in_text(tree: HtmlElement) -> str | None:
     """A written date with a time ("Selasa, 9 September 2025 13:45 WIB") in a date-ish element."""
     checked = 0
     for el in tree.iter("div", "span", "p", "time", "small", "li"):
@@ -193,7 +194,7 @@ def _date_in_text(tree: HtmlElement) -> str | None:
         checked += 1
         if checked > 40:
             break
-        text = _collapse(el.text_content())
+        text = normalize_space(el.text_content())
         if len(text) > 120:
             continue
         value = parse_text_date(text)
@@ -210,22 +211,22 @@ def choose_published_fallback(traf_date: str | None, written: str | None) -> str
     return day or written
 
 
-def _stated_published(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str | None:
+def stated_published(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str | None:
     """The publication time the page states in structured data or markup.
 
     JSON-LD leads; when a meta tag names another day, the statement the page also shows a reader
     wins (a republished story often keeps a stale datePublished or a fresh meta tag).
     """
-    structured = parse_date(_str(ld.get("published")))
+    structured = parse_date(jsonld_text(ld.get("published")))
     tagged = next(filter(None, (parse_date(meta.get(key)) for key in _DATE_META_KEYS)), None)
     if structured and tagged and structured[:10] != tagged[:10]:
-        shown = _date_in_markup(tree, shown=True) or _date_in_text(tree)
+        shown = date_in_markup(tree, shown=True) or date_in_text(tree)
         if shown and shown[:10] == tagged[:10]:
             return tagged
-    return structured or tagged or _date_in_markup(tree)
+    return structured or tagged or date_in_markup(tree)
 
 
-def _in_local_time(value: str, ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str:
+def in_local_time(value: str, ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str:
     """A UTC time restated with the local offset another statement on the page reveals."""
     try:
         stamp = datetime.fromisoformat(value)
@@ -234,7 +235,7 @@ def _in_local_time(value: str, ld: dict[str, Any], meta: dict[str, str], tree: H
     if stamp.tzinfo is None or stamp.utcoffset() != timedelta(0):
         return value
     others = [parse_date(meta.get(key)) for key in _DATE_META_KEYS]
-    others += [parse_date(_str(ld.get("created"))), _date_in_markup(tree), _date_in_text(tree)]
+    others += [parse_date(jsonld_text(ld.get("created"))), date_in_markup(tree), date_in_text(tree)]
     for other in others:
         local = _same_instant_local(stamp, other)
         if local:

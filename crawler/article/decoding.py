@@ -6,6 +6,7 @@ its charset in the header, in a meta tag, in a BOM, or wrongly, and the first ce
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 
@@ -36,7 +37,7 @@ _NON_HTML_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "ap
 _HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|title|meta|p|div|article)[\s>/]", re.I)
 
 
-def _header(headers: dict[str, str], name: str) -> str:
+def header_value(headers: dict[str, str], name: str) -> str:
     """Case-insensitive header lookup, since servers and clients disagree on case."""
     for key, value in headers.items():
         if str(key).lower() == name:
@@ -44,9 +45,9 @@ def _header(headers: dict[str, str], name: str) -> str:
     return ""
 
 
-def _not_html(data: bytes, headers: dict[str, str]) -> bool:
+def is_not_html(data: bytes, headers: dict[str, str]) -> bool:
     """Whether the bytes are certainly not a web page (empty, binary, JSON, declared non-HTML)."""
-    ctype = _header(headers, "content-type").lower()
+    ctype = header_value(headers, "content-type").lower()
     if ctype.startswith(_NON_HTML_TYPES):
         return True
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n\x0c")
@@ -78,27 +79,25 @@ def decode_html(data: bytes, content_type: str = "") -> str | None:
     declared += [
         m.group(1).decode("ascii", "ignore") for m in [_META_CHARSET.search(data[:8192])] if m
     ]
-    utf8 = _strict(data, "utf-8")
+    utf8 = _decode_or_none(data, "utf-8")
     for name in declared:
-        codec = _codec(name)
+        codec = _python_codec(name)
         if codec is None:
             continue
         if codec == "utf-8":
             return utf8 if utf8 is not None else data.decode("utf-8", "replace")
         if codec == "cp1252" and utf8 is not None:
             return utf8
-        decoded = _strict(data, codec)
+        decoded = _decode_or_none(data, codec)
         if decoded is not None:
             return decoded
     if utf8 is not None:
         return utf8
-    return _detect(data)
+    return _decode_detected(data)
 
 
-def _codec(name: str) -> str | None:
+def _python_codec(name: str) -> str | None:
     """A Python codec for a declared charset name, or None when Python does not know it."""
-    import codecs
-
     name = name.strip().lower()
     if name in _LATIN:
         return "cp1252"
@@ -109,7 +108,7 @@ def _codec(name: str) -> str | None:
     return "utf-8" if codec in ("utf-8", "utf-16", "utf-16-le", "utf-16-be") else codec
 
 
-def _strict(data: bytes, codec: str) -> str | None:
+def _decode_or_none(data: bytes, codec: str) -> str | None:
     """Decode or None, so a failed guess falls through to the next one."""
     try:
         return data.decode(codec)
@@ -117,7 +116,7 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
-def _detect(data: bytes) -> str:
+def _decode_detected(data: bytes) -> str:
     """Statistical detection on a sample, then lossy windows-1252 so there is always a result."""
     try:
         from charset_normalizer import from_bytes
@@ -125,7 +124,7 @@ def _detect(data: bytes) -> str:
         sample = data if len(data) <= 20000 else data[:10000] + data[-10000:]
         best = from_bytes(sample).best()
         if best is not None and best.encoding:
-            decoded = _strict(data, best.encoding)
+            decoded = _decode_or_none(data, best.encoding)
             if decoded is not None:
                 return decoded
     except Exception as err:  # noqa: BLE001
@@ -133,7 +132,7 @@ def _detect(data: bytes) -> str:
     return data.decode("cp1252", "replace")
 
 
-def _load_tree(text: str) -> HtmlElement | None:
+def load_tree(text: str) -> HtmlElement | None:
     """Parse once, with trafilatura's own loader so its extraction sees the tree it expects."""
     from trafilatura.utils import load_html
 

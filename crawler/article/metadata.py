@@ -8,17 +8,17 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from .text import _collapse, _unescape
+from .text import normalize_space, unescape_entities
 
 
 def page_meta(tree: HtmlElement) -> dict[str, str]:
-    """First non-empty value of each meta name/property/itemprop, plus canonical and title."""
+    """First non-empty value of each meta name/property/itemprop, plus the canonical link."""
     meta: dict[str, str] = {}
     for el in tree.iterfind(".//meta"):
         content = el.get("content")
         if content is None:
             content = el.get("datetime") or el.get("value")
-        content = _collapse(content)
+        content = normalize_space(content)
         if not content:
             continue
         for attr in ("property", "name", "itemprop", "http-equiv"):
@@ -57,7 +57,7 @@ _ARTICLE_TYPES = {
 _ARTICLE_SUFFIXES = ("article", "posting")
 
 
-def _types(node: dict) -> list[str]:
+def _jsonld_types(node: dict) -> list[str]:
     """The lower-cased @type names of a JSON-LD node (a string or a list)."""
     value = node.get("@type")
     values = value if isinstance(value, list) else [value]
@@ -78,6 +78,9 @@ def _walk_jsonld(value: Any, depth: int = 0):
                 yield from _walk_jsonld(value[key], depth + 1)
 
 
+_CONTROL_WHITESPACE = re.compile(r"[\r\n\t]+")
+
+
 def jsonld_article(tree: HtmlElement) -> dict[str, Any]:
     """The page's JSON-LD article node (news types before WebPage), flattened to what we use."""
     best: tuple[int, dict] | None = None
@@ -91,11 +94,11 @@ def jsonld_article(tree: HtmlElement) -> dict[str, Any]:
             data = json.loads(raw, strict=False)
         except ValueError:
             try:  # a common CMS slip: raw newlines/tabs or a trailing ';'
-                data = json.loads(re.sub(r"[\r\n\t]+", " ", raw).rstrip(";"), strict=False)
+                data = json.loads(_CONTROL_WHITESPACE.sub(" ", raw).rstrip(";"), strict=False)
             except ValueError:
                 continue
         for node in _walk_jsonld(data):
-            types = _types(node)
+            types = _jsonld_types(node)
             if not any(t in _ARTICLE_TYPES or t.endswith(_ARTICLE_SUFFIXES) for t in types):
                 continue
             rank = 1 if all(t in ("webpage", "itempage") for t in types) else 0
@@ -113,14 +116,13 @@ def jsonld_article(tree: HtmlElement) -> dict[str, Any]:
         "created": node.get("dateCreated"),
         "author": node.get("author") or node.get("creator"),
         "publisher_name": publisher.get("name") if isinstance(publisher, dict) else None,
-        "webpage": best[0] == 1,
     }
 
 
-def _str(value: Any) -> str | None:
+def jsonld_text(value: Any) -> str | None:
     """A JSON value as a clean string, or None for anything that is not text."""
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
     if not isinstance(value, str):
         return None
-    return _collapse(_unescape(value)) or None
+    return normalize_space(unescape_entities(value)) or None

@@ -17,23 +17,26 @@ from .authors import choose_authors, extract_bylines, split_names
 from .body import clean_body, extract_source, is_link_list, visible_lead
 from .canonical import canonical_url
 from .dates import (
-    _date_in_text,
-    _in_local_time,
-    _stated_published,
     choose_published_fallback,
+    date_in_text,
+    in_local_time,
     parse_date,
+    stated_published,
 )
-from .decoding import _header, _load_tree, _not_html, decode_html, is_amp_page
-from .metadata import _str, jsonld_article, page_meta
-from .rules import _NO_RULES, ExtractRules, drop_elements, select_body, select_text
+from .decoding import decode_html, header_value, is_amp_page, is_not_html, load_tree
+from .metadata import jsonld_article, jsonld_text, page_meta
+from .rules import NO_RULES, ExtractRules, drop_elements, select_body, select_text
 from .title import choose_title
-from .trafilatura_prep import _trafilatura, _trafilatura_metadata
+from .trafilatura_prep import trafilatura_document, trafilatura_metadata
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class Article:
+    """One page's story. ``problem`` says why the page gave none; the caller then keeps the feed
+    entry, with whatever the page did state (its date, its authors)."""
+
     url: str
     title: str | None
     body: str
@@ -42,6 +45,11 @@ class Article:
     source: str | None = None
     is_amp: bool = False
     problem: str | None = None
+
+    @classmethod
+    def unread(cls, url: str, problem: str) -> Article:
+        """A page nothing was read from: only its URL, and why."""
+        return cls(url=url, title=None, body="", published=None, problem=problem)
 
 
 def parse_article(
@@ -59,57 +67,54 @@ def parse_article(
     fallback_url = _normal_or_raw(url)
     try:
         with time_limit(seconds):
-            return _parse(html, url, fallback_url, headers or {}, rules)
+            return _parse_unguarded(html, url, fallback_url, headers or {}, rules)
     except TimeLimitExceeded:
         logger.info("article parse timed out for %s after %g s", url, seconds)
-        return Article(
-            url=fallback_url, title=None, body="", published=None, problem="parse timed out"
-        )
+        return Article.unread(fallback_url, "parse timed out")
     except Exception as err:  # noqa: BLE001 - the contract is: never raise
         logger.info("article parse failed for %s: %r", url, err)
-        return Article(url=fallback_url, title=None, body="", published=None, problem="parse error")
+        return Article.unread(fallback_url, "parse error")
 
 
-def _parse(
+def _parse_unguarded(
     html: bytes, url: str, fallback_url: str, headers: dict[str, str], rules: ExtractRules | None
 ) -> Article:
     """The actual pipeline, free to raise; :func:`parse_article` guards it."""
     if isinstance(html, str):
         html = html.encode("utf-8", "surrogatepass")
-    if not isinstance(html, bytes | bytearray) or _not_html(bytes(html), headers):
+    if not isinstance(html, bytes | bytearray) or is_not_html(bytes(html), headers):
         logger.debug("not html: %s", url)
-        return Article(url=fallback_url, title=None, body="", published=None, problem="not html")
-    text = decode_html(bytes(html), _header(headers, "content-type"))
+        return Article.unread(fallback_url, "not html")
+    text = decode_html(bytes(html), header_value(headers, "content-type"))
     if text is None:
         logger.debug("undecodable: %s", url)
-        return Article(url=fallback_url, title=None, body="", published=None, problem="undecodable")
-    tree = _load_tree(text)
+        return Article.unread(fallback_url, "undecodable")
+    tree = load_tree(text)
     if tree is None:
         logger.debug("no html tree: %s", url)
-        return Article(url=fallback_url, title=None, body="", published=None, problem="not html")
+        return Article.unread(fallback_url, "not html")
 
-    rules = rules.compiled if rules is not None else _NO_RULES
+    rules = rules.compiled if rules is not None else NO_RULES
     drop_elements(tree, rules.drop)
     meta = page_meta(tree)
     ld = jsonld_article(tree)
     page_url = canonical_url(meta, url) or fallback_url
-    site_name = meta.get("og:site_name") or _str(ld.get("publisher_name"))
-    doc = _trafilatura(tree, url)
+    site_name = meta.get("og:site_name") or jsonld_text(ld.get("publisher_name"))
+    doc = trafilatura_document(tree, url)
 
     title = select_text(tree, rules.title) or choose_title(
         ld, meta, tree, None, site_name, page_url
     )
-    stated = parse_date(select_text(tree, rules.date, dated=True)) or _stated_published(
+    stated = parse_date(select_text(tree, rules.date, dated=True)) or stated_published(
         ld, meta, tree
     )
-    written = None if stated else _date_in_text(tree)
+    written = None if stated else date_in_text(tree)
     chosen_authors = split_names(select_text(tree, rules.authors, joined=", ") or "")
-    stated_authors = chosen_authors or choose_authors(ld, meta, None, [], site_name, tree)
+    stated_authors = chosen_authors or choose_authors(ld, meta, None, [], tree)
     body_text = select_body(tree, rules.body) if rules.body else doc.get("text") or ""
     if title is None or stated is None or not stated_authors:
-        doc.update(
-            _trafilatura_metadata(tree, url)
-        )  # last: it is the slow part, and only a fallback
+        # Last, and only when the page states too little: it is the slow part.
+        doc.update(trafilatura_metadata(tree, url))
         title = title or choose_title(ld, meta, tree, doc.get("title"), site_name, page_url)
 
     lines, source = extract_source(body_text.split("\n"))
@@ -121,11 +126,9 @@ def _parse(
     if body and not rules.body:
         lead = visible_lead(tree, meta, body)
         body = f"{lead}\n\n{body}" if lead else body
-    authors = stated_authors or choose_authors(
-        ld, meta, doc.get("author"), byline_authors, site_name, tree
-    )
+    authors = stated_authors or choose_authors(ld, meta, doc.get("author"), byline_authors, tree)
     if stated:
-        published = _in_local_time(stated, ld, meta, tree)
+        published = in_local_time(stated, ld, meta, tree)
     else:
         published = choose_published_fallback(doc.get("date"), written)
     article = Article(

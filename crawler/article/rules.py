@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from .text import _collapse
+from .text import normalize_space
 
 
 @dataclass(frozen=True)
@@ -32,20 +32,22 @@ class ExtractRules:
     @cached_property
     def compiled(self) -> _CompiledRules:
         def one(text: str | None) -> tuple[Any, ...]:
-            return (_selector(text),) if text else ()
+            return (compile_selector(text),) if text else ()
 
         return _CompiledRules(
             body=one(self.body),
             title=one(self.title),
             date=one(self.date),
             authors=one(self.authors),
-            drop=tuple(map(_selector, self.drop)),
-            drop_lines=tuple(map(_pattern, self.drop_lines)),
+            drop=tuple(map(compile_selector, self.drop)),
+            drop_lines=tuple(map(compile_pattern, self.drop_lines)),
         )
 
 
 @dataclass(frozen=True)
 class _CompiledRules:
+    """The rules as the parser runs them; a rule the feed does not set is an empty tuple."""
+
     body: tuple[Any, ...] = ()
     title: tuple[Any, ...] = ()
     date: tuple[Any, ...] = ()
@@ -54,17 +56,17 @@ class _CompiledRules:
     drop_lines: tuple[re.Pattern, ...] = ()
 
 
-_NO_RULES = _CompiledRules()
+NO_RULES = _CompiledRules()
 
 
-def _selector(text: str) -> Any:
+def compile_selector(text: str) -> Any:
     """A CSS selector compiled as lxml runs it on HTML (its ``html`` translator)."""
     from lxml.cssselect import CSSSelector
 
     return CSSSelector(text, translator="html")
 
 
-def _pattern(text: str) -> re.Pattern:
+def compile_pattern(text: str) -> re.Pattern:
     """A body-line pattern: case-insensitive, matched against each line."""
     return re.compile(text, re.I)
 
@@ -72,7 +74,7 @@ def _pattern(text: str) -> re.Pattern:
 def selector_problem(text: str) -> str | None:
     """Why ``text`` is not a CSS selector the parser can use, or None when it is."""
     try:
-        _selector(text)
+        compile_selector(text)
     except Exception as err:  # noqa: BLE001 - cssselect raises several kinds
         return str(err) or type(err).__name__
     return None
@@ -81,7 +83,7 @@ def selector_problem(text: str) -> str | None:
 def pattern_problem(text: str) -> str | None:
     """Why ``text`` is not a body-line pattern the parser can use, or None when it is."""
     try:
-        _pattern(text)
+        compile_pattern(text)
     except re.error as err:
         return str(err)
     return None
@@ -103,7 +105,7 @@ def select_text(
     for selector in selectors:
         for el in selector(tree):
             value = (el.get("datetime") or el.get("content")) if dated else None
-            value = _collapse(value or el.text_content())
+            value = normalize_space(value or el.text_content())
             if value and joined is None:
                 return value
             if value:
@@ -112,11 +114,6 @@ def select_text(
 
 
 _BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption")
-
-
-def _inside_block(el: HtmlElement) -> bool:
-    """Whether a block element sits in another block, whose text already includes it."""
-    return any(a.tag in _BLOCKS for a in el.iterancestors())
 
 
 def select_body(tree: HtmlElement, selectors: tuple[Any, ...]) -> str:
@@ -128,5 +125,5 @@ def select_body(tree: HtmlElement, selectors: tuple[Any, ...]) -> str:
                 b for b in el.iter(*_BLOCKS) if not any(a.tag in _BLOCKS for a in b.iterancestors())
             ]
             for block in blocks or [el]:
-                lines.append(_collapse(block.text_content()))
+                lines.append(normalize_space(block.text_content()))
     return "\n".join(line for line in lines if line)

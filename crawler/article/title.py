@@ -8,33 +8,33 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from ..urls import host_of
-from .metadata import _str
-from .text import _collapse, _compact, _unescape
+from .metadata import jsonld_text
+from .text import alnum_key, normalize_space, unescape_entities
 
 _SEPARATORS = re.compile(r"\s+(?:[-|\u2013\u2014\u00b7\u2022:]|::)\s+")
 
 
-def _site_words(site_name: str | None, url: str) -> set[str]:
-    """Compact forms of the site's name and host, to recognise a title suffix naming the site."""
+def _site_keys(site_name: str | None, url: str) -> set[str]:
+    """Keys of the site's name and host, to recognise a title segment naming the site."""
     names = set()
     if site_name:
-        names.add(_compact(site_name))
+        names.add(alnum_key(site_name))
     host = host_of(url)
     if host.startswith("www."):
         host = host[4:]
     if host:
-        names.add(_compact(host))
-        names.add(_compact(host.split(".")[0]))
+        names.add(alnum_key(host))
+        names.add(alnum_key(host.split(".")[0]))
         labels = host.split(".")
         if len(labels) >= 2:
-            names.add(_compact(labels[-2]))
+            names.add(alnum_key(labels[-2]))
     names.discard("")
     return names
 
 
 def strip_site_suffix(title: str, site_name: str | None, url: str, loose: bool = False) -> str:
     """Drop trailing " - Outlet" / " | Outlet" segments (and a leading "Outlet | ") from a title."""
-    sites = _site_words(site_name, url)
+    sites = _site_keys(site_name, url)
     for _ in range(2):
         parts = _SEPARATORS.split(title)
         if len(parts) < 2:
@@ -54,14 +54,17 @@ def strip_site_suffix(title: str, site_name: str | None, url: str, loose: bool =
     return title
 
 
+_DOMAIN_NAME = re.compile(r"\w\.(?:com|net|org|co|id|de|uk|fr|it|es|at|ch|info|news|tv)\b", re.I)
+
+
 def _is_site_segment(segment: str, sites: set[str], loose: bool) -> bool:
     """Whether a title segment is an outlet name rather than part of the headline."""
-    compact = _compact(segment)
+    compact = alnum_key(segment)
     if not compact:
         return True
     if any(compact == s or (len(s) >= 4 and s in compact) for s in sites):
         return True
-    if re.search(r"\w\.(?:com|net|org|co|id|de|uk|fr|it|es|at|ch|info|news|tv)\b", segment, re.I):
+    if _DOMAIN_NAME.search(segment):
         return True
     return loose and len(segment.split()) <= 3 and len(segment) <= 30
 
@@ -82,7 +85,7 @@ def title_candidates(
 ) -> list[tuple[str, str, str]]:
     """(source, headline, headline without only certain outlet names) per source stating one."""
     raw = {
-        "ld": (_str(ld.get("headline")), False),
+        "ld": (jsonld_text(ld.get("headline")), False),
         "og": (meta.get("og:title"), True),
         "twitter": (meta.get("twitter:title"), True),
         "h1": (_first_text(tree, ".//h1"), False),
@@ -91,7 +94,7 @@ def title_candidates(
     out = []
     for source in _TITLE_SOURCES:
         value, loose = raw[source]
-        value = _collapse(_unescape(value or ""))
+        value = normalize_space(unescape_entities(value or ""))
         if len(value) >= 3:
             strict = strip_site_suffix(value, site_name, url) or value
             out.append((source, strip_site_suffix(value, site_name, url, loose) or value, strict))
@@ -114,7 +117,7 @@ def choose_title(
     """
     candidates = title_candidates(ld, meta, tree, site_name, url)
     if not candidates:
-        value = _collapse(_unescape(traf_title or ""))
+        value = normalize_space(unescape_entities(traf_title or ""))
         return (
             (strip_site_suffix(value, site_name, url, True) or value) if len(value) >= 3 else None
         )
@@ -164,7 +167,7 @@ def _is_tail_variant(longer: str, shorter: str) -> bool:
 def _first_text(tree: HtmlElement, path: str) -> str | None:
     """Text of the first element on a path that has any."""
     for el in tree.iterfind(path):
-        text = _collapse(el.text_content())
+        text = normalize_space(el.text_content())
         if text:
             return text
     return None

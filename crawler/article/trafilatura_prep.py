@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import logging
 import re
+from copy import deepcopy
 from typing import Any
 
 from lxml.etree import LxmlError
 from lxml.html import HtmlElement
 
-from .text import _collapse
+from .text import normalize_space
 
 logger = logging.getLogger(__name__)
 
 
-def _trafilatura(tree: HtmlElement, url: str) -> dict[str, Any]:
+def trafilatura_document(tree: HtmlElement, url: str) -> dict[str, Any]:
     """The body from trafilatura, on a tree prepared for it; ours stays intact."""
     import trafilatura
 
     try:
-        prepared = _for_trafilatura(tree)
+        prepared = prepare_for_trafilatura(tree)
         doc = trafilatura.bare_extraction(prepared, url=url or None, include_comments=False)
     except Exception as err:  # noqa: BLE001
         logger.debug("trafilatura failed on %s: %r", url, err)
@@ -33,17 +34,28 @@ def _trafilatura(tree: HtmlElement, url: str) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else doc.as_dict()
 
 
-def _for_trafilatura(tree: HtmlElement) -> HtmlElement:
+def trafilatura_metadata(tree: HtmlElement, url: str) -> dict[str, Any]:
+    """trafilatura's title/author/htmldate guesses, asked only when the page states too little."""
+    from trafilatura.metadata import extract_metadata
+
+    try:
+        doc = extract_metadata(tree, url or None)
+    except Exception as err:  # noqa: BLE001
+        logger.debug("trafilatura metadata failed on %s: %r", url, err)
+        return {}
+    got = doc if isinstance(doc, dict) else doc.as_dict()
+    return {key: got.get(key) for key in ("title", "author", "date")}
+
+
+def prepare_for_trafilatura(tree: HtmlElement) -> HtmlElement:
     """The tree trafilatura reads: captions out, a body split into chunks joined again.
 
     A copy when anything changes, so our own tree stays as the page wrote it.
     """
-    drop = tree.xpath("//figcaption") + _link_lists(tree)
-    chunks = _body_chunks(tree)
+    drop = tree.xpath("//figcaption") + link_lists(tree)
+    chunks = body_chunks(tree)
     if not drop and not chunks:
         return tree
-    from copy import deepcopy
-
     # The same elements in the copy, found by their paths before the copy changes.
     paths = tree.getroottree()
     copy = deepcopy(tree)
@@ -55,8 +67,8 @@ def _for_trafilatura(tree: HtmlElement) -> HtmlElement:
     try:
         drop, chunks = [twin(el) for el in drop], [[twin(el) for el in g] for g in chunks]
     except (LxmlError, IndexError):  # a path lxml cannot read back ("fb:like" tags)
-        drop = copy.xpath("//figcaption") + _link_lists(copy)
-        chunks = _body_chunks(copy)
+        drop = copy.xpath("//figcaption") + link_lists(copy)
+        chunks = body_chunks(copy)
     for el in drop:
         if el.getparent() is not None:
             el.drop_tree()  # captions, photo credits and lists of other stories are not story text
@@ -78,7 +90,7 @@ def _move_into(el: HtmlElement, target: HtmlElement) -> None:
     target.append(el)
 
 
-def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
+def link_lists(tree: HtmlElement) -> list[HtmlElement]:
     """Lists whose every item is a link to another page ("Newsblog: All the news on X").
 
     Sites set them inside the story as related reading; their headlines name other topics.
@@ -95,12 +107,12 @@ def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
 
 def _is_link_item(li: HtmlElement) -> bool:
     """A list item that is a link, perhaps after a short bold label: "<b>Newsblog</b>: <a>..."."""
-    text = len(_collapse(li.text_content()))
-    linked = sum(len(_collapse(a.text_content())) for a in li.iter("a") if a.get("href"))
+    text = len(normalize_space(li.text_content()))
+    linked = sum(len(normalize_space(a.text_content())) for a in li.iter("a") if a.get("href"))
     if not text or linked < 0.5 * text:
         return False
     labels = [
-        _collapse(el.text_content())
+        normalize_space(el.text_content())
         for el in li.iter("strong", "b")
         if not any(p.tag == "a" for p in el.iterancestors())
     ]
@@ -115,11 +127,11 @@ _BODY_CLASS = re.compile(
 _NOT_BODY_CLASS = re.compile(
     r"comment|card|list|item|teaser|author|modal|promo|related|embed", re.I
 )
-_OUTSIDE_STORY = {"aside", "nav", "footer", "header"}
-_STORY_BOUNDS = _OUTSIDE_STORY | {"article", "main"}
+OUTSIDE_STORY = {"aside", "nav", "footer", "header"}
+_STORY_BOUNDS = OUTSIDE_STORY | {"article", "main"}
 
 
-def _body_chunks(tree: HtmlElement) -> list[list[HtmlElement]]:
+def body_chunks(tree: HtmlElement) -> list[list[HtmlElement]]:
     """Groups of article-body containers that share one class and hold paragraphs.
 
     Some layouts cut the story into several ``<div class="article__body">`` between ad rows;
@@ -131,7 +143,7 @@ def _body_chunks(tree: HtmlElement) -> list[list[HtmlElement]]:
         if not any(_BODY_CLASS.match(c) and not _NOT_BODY_CLASS.search(c) for c in classes):
             continue
         around = [a for a in el.iterancestors() if a.tag in _STORY_BOUNDS]
-        if any(a.tag in _OUTSIDE_STORY for a in around):
+        if any(a.tag in OUTSIDE_STORY for a in around):
             continue
         story = next((id(a) for a in around if a.tag in ("article", "main")), 0)
         groups.setdefault((el.tag, " ".join(classes), story), []).append(el)
@@ -144,16 +156,3 @@ def _body_chunks(tree: HtmlElement) -> list[list[HtmlElement]]:
         if len(top) >= 2:
             found.append(top)
     return found
-
-
-def _trafilatura_metadata(tree: HtmlElement, url: str) -> dict[str, Any]:
-    """trafilatura's title/author/htmldate guesses, asked only when the page states too little."""
-    from trafilatura.metadata import extract_metadata
-
-    try:
-        doc = extract_metadata(tree, url or None)
-    except Exception as err:  # noqa: BLE001
-        logger.debug("trafilatura metadata failed on %s: %r", url, err)
-        return {}
-    got = doc if isinstance(doc, dict) else doc.as_dict()
-    return {key: got.get(key) for key in ("title", "author", "date")}
