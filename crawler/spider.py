@@ -25,8 +25,9 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..storage.store import FeedPoll, NewStory, Store
-from .article import amp_canonical, parse_article
+from .article import Article, amp_canonical, parse_article
 from .feeds import Entry, parse_feed
+from .limits import TimeLimitExceeded, time_limit
 from .middlewares import UnsafeRequest
 from .urls import normalize_url
 
@@ -252,13 +253,13 @@ class NewsSpider(scrapy.Spider):
             reason = f"its parse was started {PARSE_STARTS} times and never finished"
             yield from self._unreadable(entry, feed, backfill, links, reason, upgrade_of)
             return
-        article = parse_article(
-            response.body,
-            response.url,
-            headers,
-            rules=feed.extract,
-            seconds=self.settings.getfloat("NEWSWATCH_PARSE_SECONDS"),
-        )
+        seconds = self.settings.getfloat("NEWSWATCH_PARSE_SECONDS")
+        try:
+            with time_limit(seconds):
+                article = parse_article(response.body, response.url, headers, rules=feed.extract)
+        except TimeLimitExceeded:
+            logger.info("article parse timed out for %s after %g s", response.url, seconds)
+            article = Article.unread(links[-1], "parse timed out")
         if article.problem:
             yield from self._unreadable(
                 entry, feed, backfill, links, article.problem, upgrade_of, article.url, article

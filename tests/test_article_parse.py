@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 
-from newswatch.crawler.article import Article, parse, parse_article
+from newswatch.crawler.article import Article, parse_article
 
 from article_pages import EXPECTED, HOST, PAGES, parse_fixture
 
@@ -83,36 +81,3 @@ def test_huge_text_page_never_raises() -> None:
     )
     data = ("<html><head><title>Big</title></head><body>" + block * 400 + "</body></html>").encode()
     assert isinstance(parse_article(data, "http://x.test/big"), Article)
-
-
-def test_a_parse_that_runs_over_its_time_is_cut_short(monkeypatch) -> None:
-    def endless(*args, **kwargs):
-        while True:  # trafilatura#704: an extraction that never ends
-            pass
-
-    monkeypatch.setattr(parse, "_parse_unguarded", endless)
-    before = signal.getsignal(signal.SIGALRM)
-    got = parse_article(b"<html><body><p>x</p></body></html>", "http://x.test/a", seconds=0.05)
-    assert got.problem == "parse timed out" and got.body == ""
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nothing left armed
-    assert signal.getsignal(signal.SIGALRM) is before
-
-
-def test_the_time_limit_is_not_swallowed_by_a_library_catching_everything(monkeypatch) -> None:
-    def stubborn(*args, **kwargs):
-        while True:
-            try:
-                while True:
-                    pass
-            except Exception:  # noqa: BLE001 - what some libraries do
-                continue
-
-    monkeypatch.setattr(parse, "_parse_unguarded", stubborn)
-    got = parse_article(b"<html></html>", "http://x.test/a", seconds=0.05)
-    assert got.problem == "parse timed out"
-
-
-def test_a_parse_within_its_time_is_untouched() -> None:
-    page = (PAGES / "english_jsonld.html").read_bytes()
-    got = parse_article(page, HOST + "/news/ukraine-drone.html", seconds=30)
-    assert got.problem is None and "shot down most of a large wave of drones" in got.body

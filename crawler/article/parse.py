@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from ..limits import TimeLimitExceeded, time_limit
 from ..urls import normalize_url
 from .authors import choose_authors, extract_bylines, split_names
 from .body import clean_body, extract_source, is_link_list, visible_lead
@@ -57,20 +56,16 @@ def parse_article(
     url: str,
     headers: dict[str, str] | None = None,
     rules: ExtractRules | None = None,
-    seconds: float = 0,
 ) -> Article:
     """Parse one fetched page; any failure becomes ``Article.problem``, never an exception.
 
-    ``rules`` are a feed's ``extract:`` overrides, for sites where the generic path fails.
-    ``seconds`` bounds the parse (0: no limit; see :mod:`crawler.limits`).
+    ``rules`` are a feed's ``extract:`` overrides, for sites where the generic path fails. The
+    parse has no time limit of its own: a caller that needs one arms it (see
+    :mod:`newswatch.crawler.limits`), so the parser stays a function of its input.
     """
     fallback_url = _normal_or_raw(url)
     try:
-        with time_limit(seconds):
-            return _parse_unguarded(html, url, fallback_url, headers or {}, rules)
-    except TimeLimitExceeded:
-        logger.info("article parse timed out for %s after %g s", url, seconds)
-        return Article.unread(fallback_url, "parse timed out")
+        return _parse_unguarded(html, url, fallback_url, headers or {}, rules)
     except Exception as err:  # noqa: BLE001 - the contract is: never raise
         logger.info("article parse failed for %s: %r", url, err)
         return Article.unread(fallback_url, "parse error")
