@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -256,7 +257,13 @@ class NewsSpider(scrapy.Spider):
         seconds = self.settings.getfloat("NEWSWATCH_PARSE_SECONDS")
         try:
             with time_limit(seconds):
-                article = parse_article(response.body, response.url, headers, rules=feed.extract)
+                article = parse_article(
+                    response.body,
+                    response.url,
+                    headers,
+                    rules=feed.extract,
+                    as_of=datetime.now(UTC).date(),
+                )
         except TimeLimitExceeded:
             logger.info("article parse timed out for %s after %g s", response.url, seconds)
             article = Article.unread(links[-1], "parse timed out")

@@ -9,6 +9,8 @@ from newswatch.crawler.article.body import clean_body
 from newswatch.crawler.article.decoding import load_tree
 from newswatch.crawler.article.trafilatura_prep import body_chunks
 
+from article_pages import AS_OF
+
 
 @pytest.mark.parametrize(
     "line",
@@ -112,7 +114,7 @@ def _chunked_page(body_class: str) -> bytes:
 
 def test_a_story_body_cut_into_chunks_between_ad_rows_is_read_whole() -> None:
     body = parse_article(
-        _chunked_page("body body__container article__body"), "http://x.test/a"
+        _chunked_page("body body__container article__body"), "http://x.test/a", as_of=AS_OF
     ).body
     assert "Paragraph 0 " in body and "Paragraph 11 " in body
     assert body.index("Paragraph 5 ") < body.index("Paragraph 6 ")  # in page order
@@ -141,7 +143,7 @@ for an inspection of its cargo, papers and the logs of its recent voyages across
 
 
 def test_lists_of_links_to_other_stories_are_not_story_text() -> None:
-    body = parse_article(LINK_LIST_PAGE, "http://x.test/a").body
+    body = parse_article(LINK_LIST_PAGE, "http://x.test/a", as_of=AS_OF).body
     assert "Donald Trump" not in body and "Ghost fleet" not in body
     assert "Twenty-three crew members on board" in body  # a list of facts stays
     assert "Cargo of crude oil" in body
@@ -158,7 +160,7 @@ def test_prefixed_tags_around_a_link_list_do_not_cost_the_body() -> None:
     <div class="article-body">{paras}</div><div class="ad">Ad</div>
     <div class="article-body">{paras.replace("Paragraph", "Part")}</div>
     </article></main></body></html>""".encode()
-    got = parse_article(page, "http://x.test/a")
+    got = parse_article(page, "http://x.test/a", as_of=AS_OF)
     assert "Paragraph 0 " in got.body and "Part 7 " in got.body
     assert "Other story" not in got.body
 
@@ -187,12 +189,12 @@ def _lead_page(description: str) -> bytes:
 
 
 def test_the_lead_shown_under_the_headline_opens_the_body_once() -> None:
-    body = parse_article(_lead_page(LEAD), "http://x.test/a").body
+    body = parse_article(_lead_page(LEAD), "http://x.test/a", as_of=AS_OF).body
     assert body.startswith(LEAD + "\n\nAbsatz 0:")
     assert body.count("designierte Bürgermeister") == 1
 
 
 def test_no_lead_is_added_when_the_description_is_not_shown_above_the_body() -> None:
     other = "Eine Beschreibung, die nirgends auf der Seite steht, und lang genug ist für die Regel."
-    body = parse_article(_lead_page(other), "http://x.test/a").body
+    body = parse_article(_lead_page(other), "http://x.test/a", as_of=AS_OF).body
     assert body.startswith("Absatz 0:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from newswatch.crawler.article import amp_canonical, parse_article
 
-from article_pages import EXPECTED, HOST, PAGES, parse_fixture
+from article_pages import AS_OF, EXPECTED, HOST, PAGES, parse_fixture
 
 
 def test_relative_canonical_follows_the_serving_host() -> None:
@@ -35,7 +35,9 @@ def test_foreign_canonical_is_ignored() -> None:
         .replace(b'href="/news/ukraine-drone.html"', b'href="https://elsewhere.example/x.html"')
     )
     html = html.replace(b'content="/news/ukraine-drone.html"', b'content="https://other.test/y"')
-    got = parse_article(html, "http://127.0.0.1:8765/news/ukraine-drone.html?utm_source=rss")
+    got = parse_article(
+        html, "http://127.0.0.1:8765/news/ukraine-drone.html?utm_source=rss", as_of=AS_OF
+    )
     assert got.url == "http://127.0.0.1:8765/news/ukraine-drone.html"
 
 
@@ -47,6 +49,6 @@ def test_a_canonical_naming_the_home_page_is_not_the_story():
         + b"</article></body></html>"
     )
     url = "https://www.contoh.co.id/berita/2025/09/09/judul-berita"
-    assert parse_article(page, url).url == url
+    assert parse_article(page, url, as_of=AS_OF).url == url
     section = page.replace(b'href="https://www.contoh.co.id/"', b'href="/berita/"')
-    assert parse_article(section, url).url == url
+    assert parse_article(section, url, as_of=AS_OF).url == url

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from newswatch.crawler.article import parse_article
 from newswatch.crawler.article.dates import parse_date
+
+from article_pages import AS_OF
 
 
 @pytest.mark.parametrize(
@@ -24,7 +28,7 @@ from newswatch.crawler.article.dates import parse_date
     ],
 )
 def test_parse_date(text: str, iso: str | None) -> None:
-    assert parse_date(text) == iso
+    assert parse_date(text, AS_OF) == iso
 
 
 @pytest.mark.parametrize(
@@ -38,7 +42,7 @@ def test_parse_date(text: str, iso: str | None) -> None:
     ],
 )
 def test_indonesian_day_first_dates(text: str, iso: str | None) -> None:
-    assert parse_date(text) == iso
+    assert parse_date(text, AS_OF) == iso
 
 
 def test_a_time_element_printing_only_its_day_is_the_date() -> None:
@@ -46,7 +50,7 @@ def test_a_time_element_printing_only_its_day_is_the_date() -> None:
     <h1>Town notes</h1><ul><li><time class="create-date"> 31.03.2020 </time></li></ul>
     <p>The invented town council met on Tuesday and agreed on a new timetable.</p>
     </article></body></html>"""
-    assert parse_article(page, "http://x.test/a").published == "2020-03-31"
+    assert parse_article(page, "http://x.test/a", as_of=AS_OF).published == "2020-03-31"
 
 
 def _dated_page(shown: str) -> bytes:
@@ -60,11 +64,13 @@ def _dated_page(shown: str) -> bytes:
 
 
 def test_when_structured_dates_disagree_the_one_the_page_shows_wins() -> None:
-    shown_meta = parse_article(_dated_page("6 November 2023, 15:25"), "http://x.test/a")
+    shown_meta = parse_article(
+        _dated_page("6 November 2023, 15:25"), "http://x.test/a", as_of=AS_OF
+    )
     assert shown_meta.published.startswith("2023-11-06")
-    shown_ld = parse_article(_dated_page("3 November 2023, 10:25"), "http://x.test/a")
+    shown_ld = parse_article(_dated_page("3 November 2023, 10:25"), "http://x.test/a", as_of=AS_OF)
     assert shown_ld.published.startswith("2023-11-03")
-    shown_none = parse_article(_dated_page("Winter timetable"), "http://x.test/a")
+    shown_none = parse_article(_dated_page("Winter timetable"), "http://x.test/a", as_of=AS_OF)
     assert shown_none.published.startswith("2023-11-03")  # JSON-LD leads by default
 
 
@@ -74,7 +80,7 @@ def test_a_meta_itemprop_date_does_not_confirm_itself() -> None:
         b'<meta itemprop="datePublished" content="2023-11-06T14:25:00+00:00">',
     )
     assert b"itemprop" in page
-    assert parse_article(page, "http://x.test/a").published.startswith("2023-11-03")
+    assert parse_article(page, "http://x.test/a", as_of=AS_OF).published.startswith("2023-11-03")
 
 
 def test_utc_stamp_is_restated_in_the_local_time_the_page_prints() -> None:
@@ -83,7 +89,7 @@ def test_utc_stamp_is_restated_in_the_local_time_the_page_prints() -> None:
     <meta name="sailthru.date" content="2023-11-08 22:35:29">
     <title>Night story</title></head>
     <body><article><p>Late news text.</p></article></body></html>"""
-    got = parse_article(page, "http://x.test/a")
+    got = parse_article(page, "http://x.test/a", as_of=AS_OF)
     assert got.published == "2023-11-08T22:35:29-08:00"
 
 
@@ -92,5 +98,44 @@ def test_any_article_subtype_in_jsonld_counts() -> None:
     {"@type": "ReportageNewsArticle", "headline": "Field report from the coast",
      "datePublished": "2025-06-05T20:43:49+0000", "author": {"name": "Rina Contoh"}}
     </script></head><body><h1>Field report from the coast</h1><p>Text.</p></body></html>"""
-    got = parse_article(page, "http://x.test/a")
+    got = parse_article(page, "http://x.test/a", as_of=AS_OF)
     assert (got.published, got.authors) == ("2025-06-05T20:43:49+00:00", ["Rina Contoh"])
+
+
+def _undated_page(stated: str = "") -> bytes:
+    meta = f'<meta property="article:published_time" content="{stated}">' if stated else ""
+    paras = "".join(
+        f"<p>Paragraph {i}: the invented harbour office published its winter timetable for the"
+        " ferries and the buses.</p>"
+        for i in range(5)
+    )
+    return f"""<html><head>{meta}<title>Harbour notes</title></head><body><article>
+    <h1>Harbour notes</h1>{paras}</article></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "published"),
+    [
+        (date(2026, 6, 1), "2026-05-20"),
+        (date(2026, 5, 20), "2026-05-20"),
+        (date(2026, 5, 19), None),  # htmldate's latest date is the day given, not the clock's
+    ],
+)
+def test_a_guessed_date_is_never_after_the_day_the_page_is_read(as_of, published) -> None:
+    url = "http://x.test/news/2026/05/20/harbour-notes.html"  # the page states no date
+    assert parse_article(_undated_page(), url, as_of=as_of).published == published
+
+
+@pytest.mark.parametrize(
+    ("stated", "as_of", "published"),
+    [
+        ("2027-12-31T10:00:00+00:00", date(2026, 6, 1), "2027-12-31T10:00:00+00:00"),
+        ("2028-01-01T10:00:00+00:00", date(2026, 6, 1), None),
+        ("2028-01-01T10:00:00+00:00", date(2027, 1, 1), "2028-01-01T10:00:00+00:00"),
+    ],
+)
+def test_a_stated_date_may_run_into_the_year_after_the_day_the_page_is_read(
+    stated, as_of, published
+) -> None:
+    got = parse_article(_undated_page(stated), "http://x.test/a", as_of=as_of)
+    assert got.published == published

@@ -6,13 +6,13 @@ import pytest
 
 from newswatch.crawler.article import parse_article
 
-from article_pages import PAGES
+from article_pages import AS_OF, PAGES
 
 
 def test_header_charset_wins_over_missing_meta() -> None:
     html = "<html><head><title>Ça va</title></head><body><p>é</p></body></html>".encode("cp1252")
     got = parse_article(
-        html, "http://x.test/a", {"Content-Type": "text/html; charset=windows-1252"}
+        html, "http://x.test/a", {"Content-Type": "text/html; charset=windows-1252"}, as_of=AS_OF
     )
     assert got.title == "Ça va"
 
@@ -30,7 +30,7 @@ def test_header_charset_wins_over_missing_meta() -> None:
     ],
 )
 def test_non_html_input_is_a_problem_not_an_exception(data: bytes, problem: str) -> None:
-    got = parse_article(data, "http://127.0.0.1:8765/news/x.html")
+    got = parse_article(data, "http://127.0.0.1:8765/news/x.html", as_of=AS_OF)
     assert got.problem == problem
     assert got.body == ""
     assert got.url == "http://127.0.0.1:8765/news/x.html"
@@ -38,5 +38,7 @@ def test_non_html_input_is_a_problem_not_an_exception(data: bytes, problem: str)
 
 def test_declared_non_html_content_type() -> None:
     html = (PAGES / "english_jsonld.html").read_bytes()
-    got = parse_article(html, "http://x.test/a.pdf", {"content-type": "application/pdf"})
+    got = parse_article(
+        html, "http://x.test/a.pdf", {"content-type": "application/pdf"}, as_of=AS_OF
+    )
     assert got.problem == "not html"

@@ -6,7 +6,7 @@ import pytest
 
 from newswatch.crawler.article import Article, parse_article
 
-from article_pages import EXPECTED, HOST, PAGES, parse_fixture
+from article_pages import AS_OF, EXPECTED, HOST, PAGES, parse_fixture
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -49,13 +49,13 @@ def test_fixture_body(name: str) -> None:
     ],
 )
 def test_malformed_markup_never_raises(data: bytes) -> None:
-    got = parse_article(data, "http://x.test/a")
+    got = parse_article(data, "http://x.test/a", as_of=AS_OF)
     assert isinstance(got, Article)
     assert isinstance(got.body, str)
 
 
 def test_bad_url_never_raises() -> None:
-    got = parse_article((PAGES / "english_jsonld.html").read_bytes(), "not a url")
+    got = parse_article((PAGES / "english_jsonld.html").read_bytes(), "not a url", as_of=AS_OF)
     assert got.title and got.body
 
 
@@ -69,7 +69,7 @@ def test_huge_page_returns() -> None:
     )
     data = page.replace(b"</body>", state + b"</body>")
     assert len(data) > 5_000_000
-    got = parse_article(data, HOST + "/news/ukraine-drone.html")
+    got = parse_article(data, HOST + "/news/ukraine-drone.html", as_of=AS_OF)
     assert got.problem is None
     assert "shot down most of a large wave of drones" in got.body
 
@@ -80,4 +80,4 @@ def test_huge_text_page_never_raises() -> None:
         "<div class='nav'>" + "<a href='/x'>link</a> " * 20 + "</div><p>" + "word " * 100 + "</p>"
     )
     data = ("<html><head><title>Big</title></head><body>" + block * 400 + "</body></html>").encode()
-    assert isinstance(parse_article(data, "http://x.test/big"), Article)
+    assert isinstance(parse_article(data, "http://x.test/big", as_of=AS_OF), Article)

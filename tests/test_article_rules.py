@@ -7,6 +7,8 @@ import re
 from newswatch.crawler.article import ExtractRules, parse_article, pattern_problem, selector_problem
 from newswatch.crawler.article.body import clean_body
 
+from article_pages import AS_OF
+
 
 def test_feed_drop_lines_patterns_apply() -> None:
     body = clean_body(["Isi berita.", "Simak Video: Banjir"], None, [re.compile("^Simak Video")])
@@ -33,7 +35,7 @@ def test_feed_overrides_select_fields_and_drop_parts() -> None:
         drop=(".promo-box",),
         drop_lines=("^Catatan redaksi",),
     )
-    got = parse_article(OVERRIDE_PAGE, "http://x.test/a", rules=rules)
+    got = parse_article(OVERRIDE_PAGE, "http://x.test/a", rules=rules, as_of=AS_OF)
     assert got.title == "Gempa Kecil Guncang Kota Pesisir"
     assert got.published == "2025-09-09T13:45:00+07:00"
     assert got.authors == ["Ayu Contoh", "Budi Contoh"]
@@ -47,8 +49,12 @@ def test_bad_rules_are_named_by_their_checks_and_never_raise_in_the_parser() -> 
     assert selector_problem("div[") and selector_problem("::nope")
     assert pattern_problem("(unclosed")
     assert selector_problem("div.isi") is None and pattern_problem("^Catatan redaksi") is None
-    unchecked = parse_article(OVERRIDE_PAGE, "http://x.test/a", rules=ExtractRules(body="div["))
+    unchecked = parse_article(
+        OVERRIDE_PAGE, "http://x.test/a", rules=ExtractRules(body="div["), as_of=AS_OF
+    )
     assert (unchecked.problem, unchecked.body) == ("parse error", "")
-    plain = parse_article(OVERRIDE_PAGE, "http://x.test/a", rules=ExtractRules(drop_lines=()))
+    plain = parse_article(
+        OVERRIDE_PAGE, "http://x.test/a", rules=ExtractRules(drop_lines=()), as_of=AS_OF
+    )
     assert plain.problem is None
     assert plain.body.startswith("Gempa berkekuatan kecil")

@@ -7,6 +7,8 @@ import pytest
 from newswatch.crawler.article import parse_article
 from newswatch.crawler.article.title import strip_site_suffix
 
+from article_pages import AS_OF
+
 
 @pytest.mark.parametrize(
     ("title", "site", "url", "clean"),
@@ -30,7 +32,10 @@ def test_title_tail_most_sources_omit_is_dropped() -> None:
     <script type="application/ld+json">{"@type": "NewsArticle",
      "headline": "Harga Beras Turun di Pasar Induk | Ekonomi"}</script></head>
     <body><h1>Harga Beras Turun di Pasar Induk</h1><p>Text.</p></body></html>"""
-    assert parse_article(page, "http://x.test/a").title == "Harga Beras Turun di Pasar Induk"
+    assert (
+        parse_article(page, "http://x.test/a", as_of=AS_OF).title
+        == "Harga Beras Turun di Pasar Induk"
+    )
 
 
 def test_jsonld_headline_leads_when_sources_disagree() -> None:
@@ -38,7 +43,7 @@ def test_jsonld_headline_leads_when_sources_disagree() -> None:
     <script type="application/ld+json">{"@type": "NewsArticle",
      "headline": "The headline of record"}</script></head>
     <body><h1>The headline of record</h1><p>Text.</p></body></html>"""
-    assert parse_article(page, "http://x.test/a").title == "The headline of record"
+    assert parse_article(page, "http://x.test/a", as_of=AS_OF).title == "The headline of record"
 
 
 def _titled_page(ld: str, og: str) -> bytes:
@@ -73,4 +78,4 @@ def _titled_page(ld: str, og: str) -> bytes:
     ],
 )
 def test_title_without_its_kicker(ld: str, og: str, title: str) -> None:
-    assert parse_article(_titled_page(ld, og), "http://x.test/a").title == title
+    assert parse_article(_titled_page(ld, og), "http://x.test/a", as_of=AS_OF).title == title

@@ -31,6 +31,11 @@ _DATE_META_KEYS = (
     "content_publication_date",
     "date",
 )
+# A publication year outside these bounds is a typo or a placeholder ("0001", "2099"). A page
+# may be dated a little ahead of the day it is read (a zone east of ours, a post scheduled
+# across new year), so the latest plausible year is the one after that day's.
+_EARLIEST_YEAR = 1990
+_YEARS_AHEAD = 1
 _ISO = re.compile(
     r"^\s*(\d{4})-?(\d{2})-?(\d{2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*"
     r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?"
@@ -81,12 +86,12 @@ def _tzinfo(text: str | None) -> timezone | None:
 
 
 def _plausible_iso(
-    y: int, mo: int, d: int, h=None, mi=None, s=None, tz: timezone | None = None
+    as_of: date, y: int, mo: int, d: int, h=None, mi=None, s=None, tz: timezone | None = None
 ) -> str | None:
     """ISO 8601 with as much precision as the page gave; None for impossible dates."""
     try:
         day = date(int(y), int(mo), int(d))
-        if not 1990 <= day.year <= datetime.now().year + 1:
+        if not _EARLIEST_YEAR <= day.year <= as_of.year + _YEARS_AHEAD:
             return None
         if h is None:
             return day.isoformat()
@@ -96,18 +101,22 @@ def _plausible_iso(
         return None
 
 
-def parse_date(value: Any) -> str | None:
-    """A machine or human date string (ISO, Y/M/D, "9 September 2025 13:45 WIB") as ISO 8601."""
+def parse_date(value: Any, as_of: date) -> str | None:
+    """A machine or human date string (ISO, Y/M/D, "9 September 2025 13:45 WIB") as ISO 8601.
+
+    ``as_of`` is the day the page is read: a date more than a year after it is no publication
+    date. It is an input, not the clock, so the same page gives the same date on any day.
+    """
     if not isinstance(value, str) or not value.strip():
         return None
     match = _ISO.match(value)
     if match:
         y, mo, d, h, mi, s, z = match.groups()
-        return _plausible_iso(y, mo, d, h, mi, s, _tzinfo(z))
+        return _plausible_iso(as_of, y, mo, d, h, mi, s, _tzinfo(z))
     match = _SLASH.match(value)
     if match:
-        return _plausible_iso(*match.groups())
-    return parse_text_date(value)
+        return _plausible_iso(as_of, *match.groups())
+    return parse_text_date(value, as_of)
 
 
 _DAY_NAMES = r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
@@ -121,24 +130,24 @@ _DAY_PAREN_DATE = re.compile(
 )
 
 
-def parse_text_date(text: str) -> str | None:
+def parse_text_date(text: str, as_of: date) -> str | None:
     """The first human-written date in a text, Indonesian, English or German month names."""
     match = _DAY_PAREN_DATE.search(text)
     if match:
         d, mo, y, h, mi, z = match.groups()
         if h is not None and z is None:
             h = mi = None  # a time without a zone is ambiguous; the day is not
-        return _plausible_iso(y, mo, d, h, mi, None, _tzinfo(z))
+        return _plausible_iso(as_of, y, mo, d, h, mi, None, _tzinfo(z))
     match = _TEXT_DATE.search(text)
     if match:
         d, mon, y, h, mi, s, z = match.groups()
-        return _plausible_iso(y, _MONTHS[mon.lower()], d, h, mi, s, _tzinfo(z))
+        return _plausible_iso(as_of, y, _MONTHS[mon.lower()], d, h, mi, s, _tzinfo(z))
     match = _TEXT_DATE_US.search(text)
     if match:
         mon, d, y, h, mi, ampm, z = match.groups()
         if h is not None and ampm:
             h = int(h) % 12 + (12 if ampm.lower().startswith("p") else 0)
-        return _plausible_iso(y, _MONTHS[mon.lower()], d, h, mi, None, _tzinfo(z))
+        return _plausible_iso(as_of, y, _MONTHS[mon.lower()], d, h, mi, None, _tzinfo(z))
     return None
 
 
@@ -152,19 +161,19 @@ _DATE_CLASS = re.compile(
 )
 
 
-def date_in_markup(tree: HtmlElement, shown: bool = False) -> str | None:
+def date_in_markup(tree: HtmlElement, as_of: date, shown: bool = False) -> str | None:
     """Dates the markup marks as the publication time (itemprop, <time> in the article);
     ``shown``: only on elements a reader sees (no ``<meta itemprop>``)."""
     for path in _DATE_NODES:
         for el in tree.iterfind(path) if "[" not in path else tree.xpath(path):
             if shown and el.tag in ("meta", "link"):
                 continue
-            value = parse_date(el.get("datetime") or el.get("content") or el.text_content())
+            value = parse_date(el.get("datetime") or el.get("content") or el.text_content(), as_of)
             if value:
                 return value
     for el in tree.iter("time"):  # a <time> that only prints its day: "31.03.2020"
         if el.get("datetime") is None:
-            value = _bare_day(normalize_space(el.text_content()))
+            value = _bare_day(normalize_space(el.text_content()), as_of)
             if value:
                 return value
     return None
@@ -173,18 +182,18 @@ def date_in_markup(tree: HtmlElement, shown: bool = False) -> str | None:
 _DOTTED_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
-def _bare_day(text: str) -> str | None:
+def _bare_day(text: str, as_of: date) -> str | None:
     """The day when a short text is only a date, "31.03.2020" (day first) or "9 March 2020"."""
     if len(text) > 40:
         return None
     match = _DOTTED_DAY.match(text)
     if match:
         d, mo, y = match.groups()
-        return _plausible_iso(y, mo, d, None, None, None, None)
-    return parse_text_date(text)
+        return _plausible_iso(as_of, y, mo, d)
+    return parse_text_date(text, as_of)
 
 
-def date_in_text(tree: HtmlElement) -> str | None:
+def date_in_text(tree: HtmlElement, as_of: date) -> str | None:
     """A written date with a time ("Selasa, 9 September 2025 13:45 WIB") in a date-ish element."""
     checked = 0
     for el in tree.iter("div", "span", "p", "time", "small", "li"):
@@ -197,36 +206,42 @@ def date_in_text(tree: HtmlElement) -> str | None:
         text = normalize_space(el.text_content())
         if len(text) > 120:
             continue
-        value = parse_text_date(text)
+        value = parse_text_date(text, as_of)
         if value and "T" in value:
             return value
     return None
 
 
-def choose_published_fallback(traf_date: str | None, written: str | None) -> str | None:
+def choose_published_fallback(
+    traf_date: str | None, written: str | None, as_of: date
+) -> str | None:
     """htmldate's day, with the written time when the page prints one on that same day."""
-    day = parse_date(traf_date) if traf_date else None
+    day = parse_date(traf_date, as_of) if traf_date else None
     if written and (day is None or written[:10] == day):
         return written
     return day or written
 
 
-def stated_published(ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str | None:
+def stated_published(
+    ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, as_of: date
+) -> str | None:
     """The publication time the page states in structured data or markup.
 
     JSON-LD leads; when a meta tag names another day, the statement the page also shows a reader
     wins (a republished story often keeps a stale datePublished or a fresh meta tag).
     """
-    structured = parse_date(jsonld_text(ld.get("published")))
-    tagged = next(filter(None, (parse_date(meta.get(key)) for key in _DATE_META_KEYS)), None)
+    structured = parse_date(jsonld_text(ld.get("published")), as_of)
+    tagged = next(filter(None, (parse_date(meta.get(key), as_of) for key in _DATE_META_KEYS)), None)
     if structured and tagged and structured[:10] != tagged[:10]:
-        shown = date_in_markup(tree, shown=True) or date_in_text(tree)
+        shown = date_in_markup(tree, as_of, shown=True) or date_in_text(tree, as_of)
         if shown and shown[:10] == tagged[:10]:
             return tagged
-    return structured or tagged or date_in_markup(tree)
+    return structured or tagged or date_in_markup(tree, as_of)
 
 
-def in_local_time(value: str, ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement) -> str:
+def in_local_time(
+    value: str, ld: dict[str, Any], meta: dict[str, str], tree: HtmlElement, as_of: date
+) -> str:
     """A UTC time restated with the local offset another statement on the page reveals."""
     try:
         stamp = datetime.fromisoformat(value)
@@ -234,8 +249,12 @@ def in_local_time(value: str, ld: dict[str, Any], meta: dict[str, str], tree: Ht
         return value
     if stamp.tzinfo is None or stamp.utcoffset() != timedelta(0):
         return value
-    others = [parse_date(meta.get(key)) for key in _DATE_META_KEYS]
-    others += [parse_date(jsonld_text(ld.get("created"))), date_in_markup(tree), date_in_text(tree)]
+    others = [parse_date(meta.get(key), as_of) for key in _DATE_META_KEYS]
+    others += [
+        parse_date(jsonld_text(ld.get("created")), as_of),
+        date_in_markup(tree, as_of),
+        date_in_text(tree, as_of),
+    ]
     for other in others:
         local = _same_instant_local(stamp, other)
         if local:

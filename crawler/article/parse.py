@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 
 from ..urls import normalize_url
 from .authors import choose_authors, extract_bylines, split_names
@@ -56,23 +57,32 @@ def parse_article(
     url: str,
     headers: dict[str, str] | None = None,
     rules: ExtractRules | None = None,
+    *,
+    as_of: date,
 ) -> Article:
     """Parse one fetched page; any failure becomes ``Article.problem``, never an exception.
 
-    ``rules`` are a feed's ``extract:`` overrides, for sites where the generic path fails. The
-    parse has no time limit of its own: a caller that needs one arms it (see
-    :mod:`newswatch.crawler.limits`), so the parser stays a function of its input.
+    ``rules`` are a feed's ``extract:`` overrides, for sites where the generic path fails.
+    ``as_of`` is the day the page is read, the latest a date on it can plausibly be (the
+    caller's clock, not ours): the same bytes give the same article on any day. The parse has
+    no time limit of its own either: a caller that needs one arms it (see
+    :mod:`newswatch.crawler.limits`).
     """
     fallback_url = _normal_or_raw(url)
     try:
-        return _parse_unguarded(html, url, fallback_url, headers or {}, rules)
+        return _parse_unguarded(html, url, fallback_url, headers or {}, rules, as_of)
     except Exception as err:  # noqa: BLE001 - the contract is: never raise
         logger.info("article parse failed for %s: %r", url, err)
         return Article.unread(fallback_url, "parse error")
 
 
 def _parse_unguarded(
-    html: bytes, url: str, fallback_url: str, headers: dict[str, str], rules: ExtractRules | None
+    html: bytes,
+    url: str,
+    fallback_url: str,
+    headers: dict[str, str],
+    rules: ExtractRules | None,
+    as_of: date,
 ) -> Article:
     """The actual pipeline, free to raise; :func:`parse_article` guards it."""
     if isinstance(html, str):
@@ -95,21 +105,21 @@ def _parse_unguarded(
     ld = jsonld_article(tree)
     page_url = canonical_url(meta, url) or fallback_url
     site_name = meta.get("og:site_name") or jsonld_text(ld.get("publisher_name"))
-    doc = trafilatura_document(tree, url)
+    doc = trafilatura_document(tree, url, as_of)
 
     title = select_text(tree, rules.title) or choose_title(
         ld, meta, tree, None, site_name, page_url
     )
-    stated = parse_date(select_text(tree, rules.date, dated=True)) or stated_published(
-        ld, meta, tree
+    stated = parse_date(select_text(tree, rules.date, dated=True), as_of) or stated_published(
+        ld, meta, tree, as_of
     )
-    written = None if stated else date_in_text(tree)
+    written = None if stated else date_in_text(tree, as_of)
     chosen_authors = split_names(select_text(tree, rules.authors, joined=", ") or "")
     stated_authors = chosen_authors or choose_authors(ld, meta, None, [], tree)
     body_text = select_body(tree, rules.body) if rules.body else doc.get("text") or ""
     if title is None or stated is None or not stated_authors:
         # Last, and only when the page states too little: it is the slow part.
-        doc.update(trafilatura_metadata(tree, url))
+        doc.update(trafilatura_metadata(tree, url, as_of))
         title = title or choose_title(ld, meta, tree, doc.get("title"), site_name, page_url)
 
     lines, source = extract_source(body_text.split("\n"))
@@ -123,9 +133,9 @@ def _parse_unguarded(
         body = f"{lead}\n\n{body}" if lead else body
     authors = stated_authors or choose_authors(ld, meta, doc.get("author"), byline_authors, tree)
     if stated:
-        published = in_local_time(stated, ld, meta, tree)
+        published = in_local_time(stated, ld, meta, tree, as_of)
     else:
-        published = choose_published_fallback(doc.get("date"), written)
+        published = choose_published_fallback(doc.get("date"), written, as_of)
     article = Article(
         url=page_url,
         title=title,

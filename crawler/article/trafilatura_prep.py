@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from copy import deepcopy
+from datetime import date
 from typing import Any
 
 from lxml.etree import LxmlError
@@ -19,13 +20,18 @@ from .text import normalize_space
 logger = logging.getLogger(__name__)
 
 
-def trafilatura_document(tree: HtmlElement, url: str) -> dict[str, Any]:
+def trafilatura_document(tree: HtmlElement, url: str, as_of: date) -> dict[str, Any]:
     """The body from trafilatura, on a tree prepared for it; ours stays intact."""
     import trafilatura
 
     try:
         prepared = prepare_for_trafilatura(tree)
-        doc = trafilatura.bare_extraction(prepared, url=url or None, include_comments=False)
+        doc = trafilatura.bare_extraction(
+            prepared,
+            url=url or None,
+            include_comments=False,
+            date_extraction_params=_date_params(as_of),
+        )
     except Exception as err:  # noqa: BLE001
         logger.debug("trafilatura failed on %s: %r", url, err)
         return {}
@@ -34,17 +40,26 @@ def trafilatura_document(tree: HtmlElement, url: str) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else doc.as_dict()
 
 
-def trafilatura_metadata(tree: HtmlElement, url: str) -> dict[str, Any]:
+def trafilatura_metadata(tree: HtmlElement, url: str, as_of: date) -> dict[str, Any]:
     """trafilatura's title/author/htmldate guesses, asked only when the page states too little."""
     from trafilatura.metadata import extract_metadata
 
     try:
-        doc = extract_metadata(tree, url or None)
+        doc = extract_metadata(tree, url or None, date_config=_date_params(as_of))
     except Exception as err:  # noqa: BLE001
         logger.debug("trafilatura metadata failed on %s: %r", url, err)
         return {}
     got = doc if isinstance(doc, dict) else doc.as_dict()
     return {key: got.get(key) for key in ("title", "author", "date")}
+
+
+def _date_params(as_of: date) -> dict[str, Any]:
+    """htmldate's settings as trafilatura sets them, but with no date after ``as_of``.
+
+    trafilatura's own default latest date is the clock's today, so the same page would give
+    another date on another day.
+    """
+    return {"original_date": True, "extensive_search": True, "max_date": as_of.isoformat()}
 
 
 def prepare_for_trafilatura(tree: HtmlElement) -> HtmlElement:
