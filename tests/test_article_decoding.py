@@ -42,3 +42,14 @@ def test_declared_non_html_content_type() -> None:
         html, "http://x.test/a.pdf", {"content-type": "application/pdf"}, as_of=AS_OF
     )
     assert got.problem == "not html"
+
+
+def test_an_unknown_charset_on_bytes_that_are_not_utf8_still_gives_text() -> None:
+    """Detection guesses where the declaration names no codec Python knows; it never fails."""
+    page = (
+        b"<html><head><meta charset='no-such-charset'></head>"
+        b"<body><p>\xff\xfe\xfd</p></body></html>"
+    )
+    got = parse_article(page, "http://x.test/a", as_of=AS_OF)
+    assert got.problem is None
+    assert len(got.body) == 3 and "\ufffd" not in got.body
