@@ -21,7 +21,11 @@ logger = logging.getLogger(__name__)
 
 
 def trafilatura_document(tree: HtmlElement, url: str, as_of: date) -> dict[str, Any]:
-    """The body from trafilatura, on a tree prepared for it; ours stays intact."""
+    """The body from trafilatura, on a tree prepared for it; ours stays intact.
+
+    Its date settings are given though it reads no metadata here: left out, trafilatura reads
+    the clock to make its defaults.
+    """
     import trafilatura
 
     try:
