@@ -32,6 +32,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from statistics import mean
 
@@ -42,6 +43,7 @@ CANONICAL_RE = re.compile(rb"<link\b[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>", r
 OG_URL_RE = re.compile(rb"<meta\b[^>]*\bproperty\s*=\s*[\"']?og:url\b[^>]*>", re.I)
 HEAD_RE = re.compile(rb"<head\b[^>]*>", re.I)
 FIELDS = ("body", "title", "date", "authors")
+TODAY = date.today()  # the day the pages are read, as the spider gives it to parse_article
 
 
 # ------------------------------------------------------------------ scoring (as newsbench)
@@ -132,7 +134,7 @@ def run_ours(raw: bytes, url: str) -> dict:
     """parse_article's fields, as the product would store them."""
     from newswatch.crawler.article import parse_article
 
-    art = parse_article(raw, url)
+    art = parse_article(raw, url, as_of=TODAY)
     return {
         "body": art.body,
         "title": art.title,
