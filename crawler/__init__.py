@@ -1,0 +1,9 @@
+"""The Scrapy side: one crawl of the feeds, and the pure article parser.
+
+``run.run_crawl`` runs one Scrapy crawler process; ``spider`` turns feeds into article jobs and
+pages into stories; ``article/`` is the parser (bytes in, fields out, no clock, no signal);
+``feeds`` parses feed bytes with feedparser; ``urls`` and ``known_links`` decide a link's
+identity; ``middlewares`` and ``resolver`` are the request gate; ``pipelines`` is the storage
+side of the crawl (it owns the cycle's Store); ``politeness``, ``progress`` and ``settings``
+are the remaining Scrapy components.
+"""
