@@ -6,7 +6,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..crawler.run import retry_jobs, run_crawl
@@ -17,41 +16,9 @@ from .delivery.digest import update_digest
 from .extraction_health import extraction_warnings
 from .matching import match_topics, register_topics
 from .polling import parse_retry_after, plan_next
+from .summary import CycleSummary
 
 logger = logging.getLogger("newswatch.cycle")
-
-
-@dataclass
-class CycleSummary:
-    feeds: int = 0
-    feeds_ok: int = 0
-    feeds_not_modified: int = 0
-    feeds_failed: int = 0
-    new_stories: int = 0
-    new_from_feed: int = 0
-    read_on_retry: int = 0  # stories kept from feed entries whose page was read on a retry
-    known_skipped: int = 0
-    errors: int = 0
-    alerts: int = 0
-    seconds: float = 0.0
-    stats: dict = field(default_factory=dict)
-
-    @property
-    def completed(self) -> bool:
-        """False when the crawl was cut short (a signal, a shutdown) before it was done."""
-        return self.stats.get("finish_reason") == "finished"
-
-    def line(self) -> str:
-        """The one summary line a person (or journald) reads after a cycle."""
-        return ("" if self.completed else "interrupted: ") + (
-            f"feeds: {self.feeds_ok + self.feeds_not_modified} ok"
-            f" ({self.feeds_not_modified} unchanged), {self.feeds_failed} failed;"
-            f" new stories: {self.new_stories}"
-            + (f" ({self.new_from_feed} from feed entries)" if self.new_from_feed else "")
-            + (f"; pages read on retry: {self.read_on_retry}" if self.read_on_retry else "")
-            + f"; known links skipped: {self.known_skipped}; alerts: {self.alerts};"
-            f" errors: {self.errors}; {self.seconds:.1f}s"
-        )
 
 
 def select_feeds(
@@ -132,6 +99,7 @@ def run_cycle(
             read_on_retry=stats.get("pages_read_on_retry", 0),
             known_skipped=stats.get("known_skipped", 0),
             errors=stats.get("errors", 0),
+            completed=stats.get("finish_reason") == "finished",
             stats=stats,
         )
         # Only a feed that brought stories can have changed its health.
@@ -141,14 +109,5 @@ def run_cycle(
         deliver_or_log(store, config)
         update_digest(store, config)
         summary.seconds = time.monotonic() - started
-        store.finish_run(
-            run_id,
-            feeds_ok=summary.feeds_ok,
-            feeds_not_modified=summary.feeds_not_modified,
-            feeds_failed=summary.feeds_failed,
-            new_stories=summary.new_stories,
-            known_skipped=summary.known_skipped,
-            errors=summary.errors,
-            alerts=summary.alerts,
-        )
+        store.finish_run(run_id, **summary.run_counts())
     return summary

@@ -156,3 +156,19 @@ def m006_parse_attempts(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m007_run_summary(db: Database) -> None:
+    # Everything a cycle's summary line shows, so ``newswatch run`` reads its child's counts here
+    # rather than from the child's stdout; ``pid`` is the process that ran the cycle, which is
+    # how the daemon tells its own child's row from a manual crawl's.
+    for column, kind in (
+        ("feeds", "INTEGER NOT NULL DEFAULT 0"),
+        ("new_from_feed", "INTEGER NOT NULL DEFAULT 0"),
+        ("read_on_retry", "INTEGER NOT NULL DEFAULT 0"),
+        ("seconds", "REAL"),
+        ("completed", "INTEGER"),
+        ("pid", "INTEGER"),
+    ):
+        db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")

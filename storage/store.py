@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -320,16 +321,35 @@ class Store:
     # -- runs ---------------------------------------------------------------------------------
 
     def start_run(self) -> int:
+        """A run row for this cycle, marked with this process's id (see ``run_of``)."""
         with self.write() as db:
-            return db.execute("INSERT INTO runs (started) VALUES (?)", [self.now()]).lastrowid
+            return db.execute(
+                "INSERT INTO runs (started, pid) VALUES (?, ?)", [self.now(), os.getpid()]
+            ).lastrowid
 
-    def finish_run(self, run_id: int, **counts: int) -> None:
+    def finish_run(self, run_id: int, **counts: float) -> None:
         columns = ", ".join(f"{name} = ?" for name in counts)
         with self.write() as db:
             db.execute(
                 f"UPDATE runs SET finished = ?, {columns} WHERE id = ?",
                 [self.now(), *counts.values(), run_id],
             )
+
+    def last_run_id(self) -> int:
+        """The newest run's id, 0 when there is none."""
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]
+
+    def run_of(self, pid: int, after: int) -> dict | None:
+        """The run process ``pid`` started after run ``after``, finished or not; None if none.
+
+        A parent notes ``last_run_id()`` before it starts a crawl child, then asks for the row of
+        the child's pid: pids are reused only long after, and rows are never reused.
+        """
+        cursor = self.db.execute(
+            "SELECT * FROM runs WHERE pid = ? AND id > ? ORDER BY id LIMIT 1", [pid, after]
+        )
+        row = cursor.fetchone()
+        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
 
     # -- reading ------------------------------------------------------------------------------
 

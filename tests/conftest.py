@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import os
+import select
 import subprocess
+import sys
 import threading
-import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,6 @@ class Route:
     status: int = 200
     content_type: str = "text/html"
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds before answering (a hung server)
     hold: bool = False  # answer only once the test calls ``server.release()`` (or at teardown)
     conditional: bool = False  # answer If-None-Match with 304, like nginx does for static files
 
@@ -57,8 +58,6 @@ class NewsServer:
             return None
         if route.hold:
             self.released.wait()
-        if route.delay:
-            time.sleep(route.delay)
         return Page(route.body, route.status, route.content_type, route.headers, route.conditional)
 
     def url(self, path: str) -> str:
@@ -180,6 +179,82 @@ def config_problems(tmp_path: Path, data: object) -> list[str]:
     with pytest.raises(ConfigError) as info:
         load_config(write_yaml(tmp_path, data))
     return info.value.problems
+
+
+SAFETY_NET_S = 90  # how long a test waits for a signal before it gives up (only when broken)
+
+
+def process_gone(pid: int, timeout: float = SAFETY_NET_S) -> bool:
+    """True once process ``pid`` has ended (its pidfd turns readable then), False at timeout."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
+
+
+DAEMON_SCHEDULE = {"interval": "1s", "min_interval": "1s", "max_interval": "1s", "deadline": "20s"}
+
+
+def daemon_config(
+    tmp_path: Path, feeds, topics=(("talks", "talks"),), schedule=None, **sections
+) -> Path:
+    """A config for ``newswatch run`` tests: every feed due at every cycle, one a second."""
+    schedule = {**DAEMON_SCHEDULE, **(schedule or {})}
+    return write_config(tmp_path, feeds, list(topics), schedule=schedule, **sections)
+
+
+def stand_in(code: str):
+    """A stand-in for the daemon's crawl child: its command hook, with the config file in
+    ``sys.argv[1]`` as ``newswatch crawl -c`` would get it."""
+    return lambda config_file: [sys.executable, "-c", code, str(config_file)]
+
+
+class DaemonClock:
+    """The daemon's two clocks, moved by the test: ``now`` is the wall clock the schedule plans
+    on (and the daily digest is dated by), ``monotonic`` the deadline's, grace's and watchdog's."""
+
+    def __init__(self, wall: datetime) -> None:
+        self.wall = wall
+        self.mono = 1000.0
+
+    def now(self) -> datetime:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+
+@pytest.fixture
+def daemon_clock() -> DaemonClock:
+    return DaemonClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def make_daemon(tmp_path, daemon_clock):
+    """A daemon on the fake clocks, on a scheduler that is never started (its jobs are set and
+    read back through APScheduler's public API), with a stand-in for the crawl child."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from newswatch.scheduler.config import load_config
+    from newswatch.scheduler.daemon import Daemon
+
+    def make(code: str = "pass", schedule=None, **kwargs):
+        feeds = [("a", "http://127.0.0.1:9/feed.xml")]
+        config = load_config(daemon_config(tmp_path, feeds, schedule=schedule))
+        return Daemon(
+            config,
+            command=stand_in(code),
+            scheduler=BackgroundScheduler(timezone="UTC"),
+            now=daemon_clock.now,
+            clock=daemon_clock.monotonic,
+            **kwargs,
+        )
+
+    return make
 
 
 def run_newswatch(*args: str, cwd: Path | None = None, timeout: float = 120):
