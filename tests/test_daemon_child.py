@@ -114,6 +114,8 @@ def test_a_signal_gives_the_crawl_its_grace_and_a_second_one_stops_it_now(
     make_daemon, daemon_clock
 ):
     d = make_daemon(grace=20)
+    d.scheduler.start(paused=True)  # as ``serve`` would have; the signal shuts it down
+    d.scheduler_started.set()
     d._on_signal(signal.SIGTERM, None)
     assert d.stopping.is_set() and d.stop_at == daemon_clock.mono + 20
     daemon_clock.mono += 3
@@ -121,6 +123,9 @@ def test_a_signal_gives_the_crawl_its_grace_and_a_second_one_stops_it_now(
     assert d.stop_at == daemon_clock.mono
     d.crawl_job()  # a start after the signal runs no crawl
     assert d.cycle == 0
+    for thread in d.signal_threads:  # their log lines belong to this test, not the next
+        thread.join(SAFETY_NET_S)
+    assert not d.scheduler.running
 
 
 # -- the line per cycle -------------------------------------------------------------------------

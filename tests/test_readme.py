@@ -4,6 +4,7 @@ and its config table states each key's default and meaning as the schema does.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -80,3 +81,25 @@ def test_config_table_has_every_key_once_in_schema_order():
 def test_readme_has_the_two_commands():
     assert "pip install -e . && newswatch crawl" in README
     assert "pip install -e '.[test]' && pytest" in README
+
+
+def test_the_development_section_names_every_module_and_only_real_ones():
+    """A new engineer reads the rooms there: every module is named, and every name is a module."""
+    repo = Path(__file__).parent.parent
+    section = README.split("## Development", 1)[1].split("\n## ", 1)[0]
+    sources = [
+        path
+        for room in ("crawler", "storage", "scheduler", "newswatch", "tests", "scripts")
+        for path in (repo / room).rglob("*.py")
+    ]
+    named = set(re.findall(r"`([a-z_]+)(?:\.py)?`", section))
+    modules = {
+        path.stem
+        for path in sources
+        if path.parts[len(repo.parts)] in ("crawler", "storage", "scheduler")
+        and path.name != "__init__.py"
+    }
+    assert sorted(modules - named) == [], "modules the Development section does not name"
+    files = {path.name for path in sources}
+    named_files = {name.rsplit("/", 1)[-1] for name in re.findall(r"`([a-z_/]+\.py)`", section)}
+    assert sorted(named_files - files) == [], "files it names that do not exist"

@@ -77,6 +77,7 @@ class Daemon:
             clock=clock,
         )
         self.scheduler_started = threading.Event()
+        self.signal_threads: list[threading.Thread] = []  # what the signal handler started
 
     @property
     def config(self) -> Config:
@@ -138,11 +139,16 @@ class Daemon:
         name = signal.Signals(signum).name
         if self.stopping.is_set():
             self.stop_at = self.clock()  # a second signal: stop the crawl now
-            threading.Thread(target=self._log_forced, args=(name,), daemon=True).start()
+            self._in_thread(self._log_forced, name)
             return
         self.stop_at = self.clock() + self.grace
         self.stopping.set()
-        threading.Thread(target=self._shutdown, args=(name,), daemon=True).start()
+        self._in_thread(self._shutdown, name)
+
+    def _in_thread(self, work, name: str) -> None:
+        thread = threading.Thread(target=work, args=(name,), daemon=True)
+        self.signal_threads.append(thread)
+        thread.start()
 
     def _log_forced(self, name: str) -> None:
         logger.warning("%s again: stopping the running crawl now", name)
