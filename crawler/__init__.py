@@ -4,6 +4,6 @@
 pages into stories; ``article/`` is the parser (bytes in, fields out, no clock, no signal);
 ``feeds`` parses feed bytes with feedparser; ``urls`` and ``known_links`` decide a link's
 identity; ``middlewares`` and ``resolver`` are the request gate; ``pipelines`` is the storage
-side of the crawl (it owns the cycle's Store); ``politeness``, ``progress`` and ``settings``
-are the remaining Scrapy components.
+side of the crawl (its connection to the database, every write); ``politeness``,
+``progress`` and ``settings`` are the remaining Scrapy components.
 """

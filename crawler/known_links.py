@@ -27,6 +27,6 @@ class KnownLinks:
         self._asked.add(url)
         return True
 
-    def new(self, url: str) -> bool:
-        """Neither stored nor asked for yet: claims it for a request when it is new."""
+    def claim_if_new(self, url: str) -> bool:
+        """True (and claimed for a request) when ``url`` is neither stored nor asked for yet."""
         return not self.stored(url) and self.claim(url)

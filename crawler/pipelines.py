@@ -1,20 +1,23 @@
-"""The storage side of the crawl: it owns the cycle's Store and writes each story once.
+"""The storage side of the crawl: the crawl's own connection to the database, and every write.
 
-The Store is opened from the ``NEWSWATCH_DATABASE`` setting when the crawl opens and closed when
-it closes, like any resource a Scrapy component holds. The spider asks it (through
-``crawler.get_item_pipeline``) the two questions only storage can answer: does a stored story
-name this link, and how often has this page's parse been started.
+The Store is opened from the ``NEWSWATCH_DATABASE`` setting when the crawl opens and closed
+when it closes, like any resource a Scrapy component holds (``run_crawl`` closes it too, after
+a forced stop in which Scrapy closes nothing). The spider asks it (through
+``crawler.get_item_pipeline``) what only storage can answer: does a stored story name this
+link, how often has this page's parse been started, and which pages are due another try.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from ..storage.store import NewStory, Store
+from ..storage.store import NewStory, Store, utcnow
+from .feeds import Entry
+from .jobs import ArticleJob
 
 logger = logging.getLogger("newswatch.store")
-
-REPLACED_IDS = "newswatch/replaced_ids"  # stats key: stories whose page text replaced the entry's
 
 
 class StoragePipeline:
@@ -23,13 +26,16 @@ class StoragePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.store: Store | None = None
+        self.replaced: list[int] = []  # stories whose page, read on a retry, replaced the entry
 
     @classmethod
     def from_crawler(cls, crawler) -> StoragePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.store = Store(self.crawler.settings["NEWSWATCH_DATABASE"])
+        settings = self.crawler.settings
+        clock = settings.get("NEWSWATCH_CLOCK") or utcnow  # the cycle's clock (a fake in tests)
+        self.store = Store(settings["NEWSWATCH_DATABASE"], clock=clock)
 
     def close_spider(self) -> None:
         if self.store is not None:
@@ -41,9 +47,22 @@ class StoragePipeline:
     def link_is_stored(self, url: str) -> bool:
         return self.store.story_for_link(url) is not None
 
-    def parse_started(self, url: str) -> int:
+    def count_parse_start(self, url: str) -> int:
         """Count a parse about to start (committed first); returns how many have started."""
         return self.store.note_parse(url)
+
+    def retry_jobs(self, feeds: Sequence[Any]) -> Iterator[ArticleJob]:
+        """The pages of stories kept from their feed entries that are due another try.
+
+        Each try is spent (committed) just before its job is handed out, so a crash can never
+        retry a page forever.
+        """
+        by_name = {feed.name: feed for feed in feeds}
+        for row in self.store.stories_to_retry(by_name):
+            self.store.spend_retry(row["id"])
+            entry = Entry(row["url"], row["title"], row["body"], row["published"])
+            feed = by_name[row["feed"]]
+            yield ArticleJob(entry, feed, bool(row["backfill"]), (row["url"],), row["id"])
 
     # -- items ------------------------------------------------------------------------------------
 
@@ -54,8 +73,7 @@ class StoragePipeline:
         if item.replaces is not None:
             if self.store.replace_entry_story(item):
                 stats.inc_value("newswatch/pages_read_on_retry")
-                replaced = stats.get_value(REPLACED_IDS) or []
-                stats.set_value(REPLACED_IDS, [*replaced, item.replaces])
+                self.replaced.append(item.replaces)
             return item
         story_id, created = self.store.add_story(item)
         if created:

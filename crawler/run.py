@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import AsyncCrawlerProcess
 
-from ..storage.store import FeedPoll, Store
-from .feeds import Entry
-from .jobs import ArticleJob
-from .pipelines import REPLACED_IDS
+from ..storage.store import FeedPoll, utcnow
 from .settings import scrapy_settings
 from .spider import NewsSpider
 
 STATS_PREFIX = "newswatch/"
-
-
-def retry_jobs(store: Store, feeds: Sequence[Any]) -> list[ArticleJob]:
-    """The pages of stories kept from their feed entries that are due another try.
-
-    Each try is spent before the crawl starts, so a crash can never retry a page forever.
-    """
-    by_name = {feed.name: feed for feed in feeds}
-    jobs = []
-    for row in store.stories_to_retry(by_name):
-        store.spend_retry(row["id"])
-        entry = Entry(row["url"], row["title"], row["body"], row["published"])
-        feed = by_name[row["feed"]]
-        jobs.append(ArticleJob(entry, feed, bool(row["backfill"]), (row["url"],), row["id"]))
-    return jobs
 
 
 def run_crawl(
@@ -38,22 +21,28 @@ def run_crawl(
     feeds: Sequence[Any],
     database: Path,
     states: dict[str, dict],
-    retries: Sequence[ArticleJob] = (),
     progress: bool | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> tuple[dict[str, Any], list[FeedPoll]]:
     """Crawl the feeds into the database; returns its ``newswatch/*`` stats and feed polls.
 
     ``states`` are the feeds' rows of the feeds table (validators, first poll). The polls are
-    not recorded here: the caller plans each feed's next poll first.
+    not recorded here: the caller plans each feed's next poll first. ``stats["replaced_ids"]``
+    are the stories whose text a page read on a retry replaced (to be matched again).
     """
     settings = scrapy_settings(crawl)
     settings["NEWSWATCH_DATABASE"] = str(database)
+    settings["NEWSWATCH_CLOCK"] = clock
     if progress is not None:
         settings["NEWSWATCH_PROGRESS"] = progress
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, feeds=feeds, states=states, retries=retries)
+    process.crawl(crawler, feeds=feeds, states=states)
     process.start()
+    storage = crawler.spider.storage
+    replaced = list(storage.replaced) if storage is not None else []
+    if storage is not None:
+        storage.close_spider()  # already closed, unless a second signal stopped the reactor
     stats = {
         key[len(STATS_PREFIX) :]: value
         for key, value in crawler.stats.get_stats().items()
@@ -61,5 +50,5 @@ def run_crawl(
     }
     # "finished" when complete; None when a second signal stopped the reactor outright.
     stats["finish_reason"] = crawler.stats.get_value("finish_reason")
-    stats["replaced_ids"] = list(crawler.stats.get_value(REPLACED_IDS) or [])
+    stats["replaced_ids"] = replaced
     return stats, crawler.spider.final_polls(stats["finish_reason"])

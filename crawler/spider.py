@@ -4,7 +4,8 @@ Feeds are asked with their validators (ETag / Last-Modified), parsed by feedpars
 and only links never seen before are fetched. Each article page goes through the pure
 ``parse_article``; a page that fails still yields a story from its feed entry, marked as such.
 The spider holds no database: what only storage knows (is a link stored, how often has a
-page's parse started) it asks the storage pipeline, which owns the cycle's Store.
+page's parse started, which pages are due another try) it asks the storage pipeline, which
+holds the crawl's connection to the database.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import scrapy
@@ -86,8 +87,8 @@ def failure_reason(failure, timeout: float | None = None) -> str:
 
 
 class NewsSpider(scrapy.Spider):
-    """Crawls ``feeds`` (with each one's row of the feeds table in ``states``) and asks again
-    for the pages in ``retries`` (stories kept from their feed entries)."""
+    """Crawls ``feeds`` (with each one's row of the feeds table in ``states``), and asks
+    again for the pages of their stories kept from feed entries that are due another try."""
 
     name = "newswatch"
 
@@ -95,13 +96,11 @@ class NewsSpider(scrapy.Spider):
         self,
         feeds: Sequence[Any],
         states: dict[str, dict],
-        retries: Sequence[ArticleJob] = (),
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.feeds = list(feeds)
         self.states = states
-        self.retries = list(retries)
         self.polls: dict[str, FeedPoll] = {}
         self.links: KnownLinks | None = None  # set at start, when the storage side is open
         self.storage: StoragePipeline | None = None
@@ -130,7 +129,7 @@ class NewsSpider(scrapy.Spider):
                 meta={"handle_httpstatus_list": [304], "newswatch_kind": "feed"},
                 cb_kwargs={"feed": feed, "state": state},
             )
-        for job in self.retries:
+        for job in self.storage.retry_jobs(self.feeds):
             self.links.claim(job.entry.link)
             self.stat("articles_scheduled")
             self.stat("page_retries")
@@ -220,14 +219,14 @@ class NewsSpider(scrapy.Spider):
             return
         headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
         canonical = amp_canonical(response.body, response.url, content_type.decode("latin-1"))
-        if canonical and canonical not in job.links and self.links.new(canonical):
+        if canonical and canonical not in job.links and self.links.claim_if_new(canonical):
             # An AMP page: read the story from its canonical page instead.
             self.stat("articles_scheduled")
             yield self._article_request(canonical, job)
             return
         if (
             job.retry_of is None
-            and self.storage.parse_started(fetched or response.url) > PARSE_STARTS
+            and self.storage.count_parse_start(fetched or response.url) > PARSE_STARTS
         ):
             reason = f"its parse was started {PARSE_STARTS} times and never finished"
             yield from self._unreadable(job, reason)
@@ -240,7 +239,7 @@ class NewsSpider(scrapy.Spider):
                     response.url,
                     headers,
                     rules=job.feed.extract,
-                    as_of=datetime.now(UTC).date(),
+                    as_of=datetime.now().astimezone().date(),  # the host's day, as before
                 )
         except TimeLimitExceeded:
             logger.debug("article parse timed out for %s after %g s", response.url, seconds)

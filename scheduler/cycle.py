@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from ..crawler.run import retry_jobs, run_crawl
+from ..crawler.run import run_crawl
 from ..storage.store import FeedPoll, Store, iso, utcnow
 from .config import Config
 from .delivery.alert_log import deliver_or_log
@@ -63,6 +63,21 @@ def plan_polls(config: Config, polls: list[FeedPoll], states: dict, now: datetim
         poll.next_poll = iso(plan.next_poll)
 
 
+def before_crawl(store: Store, config: Config) -> int:
+    """Deliver what a crashed cycle left undelivered, register new topics; returns the boundary
+    (the last story before this crawl, where a topic first seen now starts)."""
+    deliver_or_log(store, config)
+    return register_topics(store, config)
+
+
+def after_crawl(store: Store, config: Config, boundary: int, changed: Sequence[int] = ()) -> int:
+    """Match the topics against what the crawl stored (and the stories whose text it
+    replaced), then deliver; returns the new alert rows."""
+    added = match_topics(store, config, boundary, changed)
+    deliver_or_log(store, config)
+    return added
+
+
 def run_cycle(
     config: Config,
     feed_names: Sequence[str] = (),
@@ -80,11 +95,9 @@ def run_cycle(
         due_at = iso(clock()) if due_only else None
         feeds = select_feeds(config, feed_names, due_at, states)
         run_id = store.start_run()
-        deliver_or_log(store, config)  # what a crashed cycle left undelivered
-        boundary = register_topics(store, config)  # the last story before this crawl
-        retries = retry_jobs(store, feeds)
+        boundary = before_crawl(store, config)
         stats, polls = run_crawl(
-            config.crawl, feeds, config.database, states, retries, progress=progress
+            config.crawl, feeds, config.database, states, progress=progress, clock=clock
         )
         plan_polls(config, polls, states, clock())
         store.record_polls(polls)
@@ -105,8 +118,7 @@ def run_cycle(
         # Only a feed that brought stories can have changed its health.
         for warning in extraction_warnings(store, store.feeds_with_stories_after(boundary)):
             logger.warning(warning)
-        summary.alerts = match_topics(store, config, boundary, stats["replaced_ids"])
-        deliver_or_log(store, config)
+        summary.alerts = after_crawl(store, config, boundary, stats["replaced_ids"])
         update_digest(store, config)
         summary.seconds = time.monotonic() - started
         store.finish_run(run_id, **summary.run_counts())

@@ -199,12 +199,11 @@ class Store:
     def stories_to_retry(self, feeds: Iterable[str]) -> list[dict]:
         """Stories kept from their feed entries whose page is due another try."""
         wanted = set(feeds)
-        rows = self.db.execute(
+        cursor = self.db.execute(
             "SELECT id, url, feed, title, body, published, backfill FROM stories"
             " WHERE retries_left > 0 AND extraction = 'feed' ORDER BY id"
         )
-        columns = ("id", "url", "feed", "title", "body", "published", "backfill")
-        return [dict(zip(columns, row, strict=True)) for row in rows if row[2] in wanted]
+        return [row for row in rows_as_dicts(cursor) if row["feed"] in wanted]
 
     def spend_retry(self, story_id: int) -> None:
         """Counted before the request, so a crash can never retry a page forever."""
@@ -348,8 +347,8 @@ class Store:
         cursor = self.db.execute(
             "SELECT * FROM runs WHERE pid = ? AND id > ? ORDER BY id LIMIT 1", [pid, after]
         )
-        row = cursor.fetchone()
-        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+        rows = rows_as_dicts(cursor)
+        return rows[0] if rows else None
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -64,30 +64,38 @@ def match_topics(
     not alerted again.
     """
     changed_ids = sorted(set(changed))
+    changed_set = set(changed_ids)
     now = store.now()
     added = 0
     with store.write() as db:
         high = max_story_id(store)
         positions = dict(db.execute("SELECT name, matched_through FROM topics").fetchall())
-        for name, query in topics:
-            spans = []
+        for name, query in topics:  # the new stories, from each topic's position
             low = positions.get(name, boundary)
-            if low < high:
-                spans.append((low, high, None))
-            if changed_ids:  # one query over their span, kept to the ids
-                spans.append((changed_ids[0] - 1, changed_ids[-1], set(changed_ids)))
-            try:
-                for span_low, span_high, only in spans:
-                    matches = find_matches(store, query, span_low, span_high, include_backfill)
-                    if only is not None:
-                        matches = [m for m in matches if m.story_id in only]
-                    added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
-            except sqlite3.OperationalError as exc:  # config validation should make this rare
-                logger.error("topic %s: query failed, will retry next cycle: %s", name, exc)
+            if low >= high:
                 continue
-            if low < high:
-                db.execute("UPDATE topics SET matched_through = ? WHERE name = ?", [high, name])
+            matches = _matches(store, name, query, low, high, include_backfill, ", will retry")
+            if matches is None:
+                continue  # the position stays: matched again next cycle
+            added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
+            db.execute("UPDATE topics SET matched_through = ? WHERE name = ?", [high, name])
+        for name, query in topics if changed_ids else ():  # one query over their span
+            span = (changed_ids[0] - 1, changed_ids[-1])
+            matches = _matches(store, name, query, *span, include_backfill) or []
+            wanted = [m for m in matches if m.story_id in changed_set]
+            added += _insert_alerts(db.conn, name, wanted, now, clean_snippet)
     return added
+
+
+def _matches(
+    store: Store, name, query, low: int, high: int, include_backfill: bool, then: str = ""
+) -> list[Match] | None:
+    """``find_matches``, or None (logged) when SQLite rejects the topic's query."""
+    try:
+        return find_matches(store, query, low, high, include_backfill)
+    except sqlite3.OperationalError as exc:  # config validation should make this rare
+        logger.error("topic %s: query failed%s: %s", name, then and f"{then} next cycle", exc)
+        return None
 
 
 def _insert_alerts(conn, topic: str, matches: list[Match], now: str, clean_snippet) -> int:

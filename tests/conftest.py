@@ -268,22 +268,3 @@ def run_newswatch(*args: str, cwd: Path | None = None, timeout: float = 120):
         text=True,
         timeout=timeout,
     )
-
-
-def start_alerts(store, config) -> int:
-    """What a cycle does before its crawl: deliver leftovers, register topics; the boundary."""
-    from newswatch.scheduler.delivery import alert_log
-    from newswatch.scheduler.matching import register_topics
-
-    alert_log.deliver_or_log(store, config)
-    return register_topics(store, config)
-
-
-def match_and_deliver(store, config, boundary: int, changed=()) -> int:
-    """What a cycle does after its crawl: match the topics, deliver; returns new alert rows."""
-    from newswatch.scheduler.delivery import alert_log
-    from newswatch.scheduler.matching import match_topics
-
-    added = match_topics(store, config, boundary, changed)
-    alert_log.deliver_or_log(store, config)
-    return added

@@ -49,7 +49,8 @@ def test_bad_rules_are_named_by_their_checks_and_never_raise_in_the_parser() -> 
     assert selector_problem("div[") and selector_problem("::nope")
     assert pattern_problem("(unclosed")
     assert selector_problem("div.isi") is None and pattern_problem("^Catatan redaksi") is None
-    # A rule no check has seen costs its page, not the crawl: the page parses without it.
+    # The page parses without rules; a rule no check has seen costs that page (a parse error
+    # kept from its feed entry), never the crawl. The config checks every rule before that.
     plain = parse_article(OVERRIDE_PAGE, "http://x.test/a", rules=ExtractRules(), as_of=AS_OF)
     assert plain.problem is None
     assert plain.body.startswith("Gempa berkekuatan kecil")

@@ -147,7 +147,7 @@ def test_crawl_stores_each_story_once_and_survives_bad_input(tmp_path, outlet):
 
 
 def test_recrawl_fetches_no_known_story_and_new_items_only(tmp_path, outlet):
-    outlet.release()  # the slow page answers: only the 500 fails for a passing reason
+    outlet.release()  # the slow page answers: only the 500 fails for a transient reason
     config = crawl_config(tmp_path, outlet)
     assert run_newswatch("crawl", "-c", str(config)).returncode == 0
     before = stories(tmp_path / "newswatch.db")
@@ -155,7 +155,7 @@ def test_recrawl_fetches_no_known_story_and_new_items_only(tmp_path, outlet):
 
     again = run_newswatch("crawl", "-c", str(config))
     assert again.returncode == 0
-    # Not one request for a stored story; only the page that failed for a passing reason
+    # Not one request for a stored story; only the page that failed for a transient reason
     # (a 500) is asked again.
     assert article_hits(outlet)[fetched:] == ["/bad/500.html"]
     fetched = len(article_hits(outlet))
@@ -270,7 +270,8 @@ def test_interrupted_first_poll_stays_backfill(tmp_path, server):
         [("f", server.url("/feed.xml"))],
         topics=[("korut", '"korea utara"')],
         alerts={"backfill": False},
-        crawl={"concurrency_per_host": 1, "concurrency": 1, "timeout": 2},
+        # The held page times out 5 s after it was asked for: SIGINT is handled long before.
+        crawl={"concurrency_per_host": 1, "concurrency": 1, "timeout": 5},
     )
     child = subprocess.Popen(
         command("crawl", "-c", str(config)),
@@ -318,7 +319,7 @@ def test_status_before_any_crawl_creates_nothing(tmp_path, server):
     assert not (tmp_path / "newswatch.db").exists()
 
 
-def test_a_page_that_failed_for_a_passing_reason_is_read_later_and_alerted_once(tmp_path, server):
+def test_a_page_that_failed_for_a_transient_reason_is_read_later_and_alerted_once(tmp_path, server):
     """A 503 keeps the feed entry; when the page answers at a later poll, its text replaces
     the entry's and the topics are matched again: an alert the summary alone missed comes."""
     server.add("/news/a.html", "busy", status=503)

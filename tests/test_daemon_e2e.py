@@ -182,11 +182,14 @@ def test_a_new_item_is_alerted_within_an_interval_then_sigterm_exits_0(
     assert d.text().rstrip().endswith("stopped")
 
 
-def test_a_crawl_waits_for_a_writer_rather_than_failing(tmp_path):
+def test_every_connection_waits_up_to_30s_for_a_writer_rather_than_failing(tmp_path):
     # Another process holding the write lock briefly (sqlite3, a script) makes a crawl's write
-    # wait up to 30 s; SQLite's busy timeout does the waiting, so we check ours is set.
+    # wait; SQLite's busy timeout does the waiting (nothing outside SQLite can see it wait), so
+    # we check it is set on the connections a crawl and a reader open.
     with Store(tmp_path / "newswatch.db") as store:
         assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    with Store(tmp_path / "newswatch.db", readonly=True) as reader:
+        assert reader.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
 
 
 def test_sigterm_mid_crawl_stops_the_child_once_the_grace_is_over(server, tmp_path, start_daemon):

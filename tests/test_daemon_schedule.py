@@ -39,7 +39,9 @@ def test_first_cycle_at_start_then_every_interval(make_daemon):
     assert job.func == d.crawl_job
     assert job.next_run_time == T0  # the first cycle at once
     assert job.trigger.get_next_fire_time(T0, T0) == T0 + MINUTE
-    assert due_runs(job.trigger, T0 + MINUTE, T0 + 59 * timedelta(seconds=1)) == []
+    # 59 s after the first cycle nothing is due yet; at 60 s one cycle is.
+    assert due_runs(job.trigger, T0 + MINUTE, T0 + MINUTE - timedelta(seconds=1)) == []
+    assert due_runs(job.trigger, T0 + MINUTE, T0 + MINUTE) == [T0 + MINUTE]
     # Only one cycle at a time; runs missed together become one; a late start still runs.
     assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 60)
 

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 
 from newswatch.scheduler.cli import main
 from newswatch.scheduler.config import load_config
+from newswatch.scheduler.cycle import after_crawl, before_crawl
 from newswatch.scheduler.delivery import digest
 from newswatch.storage.store import NewStory, Store
 
-from conftest import match_and_deliver, start_alerts, write_config
+from conftest import write_config
 
 EVIL = '<script>alert("x")</script> *bold* [link](javascript:alert(1)) & co\n# Heading'
 
@@ -31,17 +32,17 @@ def setup(tmp_path):
     config = load_config(path)
     old = datetime.now(UTC) - timedelta(days=2)
     with Store(config.database, clock=lambda: old) as store:  # alerts outside the 24h window
-        before = start_alerts(store, config)
+        before = before_crawl(store, config)
         add(store, "old", "Seoul last week")
-        match_and_deliver(store, config, before)
+        after_crawl(store, config, before)
     with Store(config.database) as store:
-        before = start_alerts(store, config)
+        before = before_crawl(store, config)
         add(store, "a", "Seoul first", "Rain in Seoul.")
         add(store, "b", "North Korea and Seoul")
         add(
             store, "evil", EVIL, "Seoul\n\n<img src=x onerror=alert(1)> body", "javascript:alert(1)"
         )
-        match_and_deliver(store, config, before)
+        after_crawl(store, config, before)
         yield store, config
 
 

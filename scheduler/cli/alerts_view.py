@@ -1,26 +1,21 @@
 """``newswatch alerts``: stored alerts, newest first, as a person or a script reads them.
 
-It opens the database read-only, so it never writes and never wait for a running cycle.
+It opens the database read-only, so it never writes and never waits for a running cycle.
 Text from the web is flattened with ``one_line`` and shown as rich ``Text`` (never markup), so
 a title cannot inject terminal escapes or rich styling.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from rich.console import Console
 from rich.text import Text
 
 from ...storage.alerts import alerts_since
-from ...storage.store import iso, reading, utcnow
+from ...storage.store import reading
 from ..config import Config
 from ..delivery.alert_log import alert_record
 from ..delivery.plain_text import json_line, one_line
-
-
-def since_iso(seconds: float | None) -> str | None:
-    return None if seconds is None else iso(utcnow() - timedelta(seconds=seconds))
+from .story_lines import since_iso, story_meta
 
 
 def print_alerts(
@@ -55,9 +50,3 @@ def print_alerts(
             console.print(Text("  " + one_line(row["snippet"]), style="italic"))
     console.print(Text(f"{len(rows)} alert{'s' if len(rows) != 1 else ''}"))
     return len(rows)
-
-
-def story_meta(row: dict) -> str:
-    """Feed, time and link of a story, on one line."""
-    when = row.get("published") or row.get("first_seen")
-    return " · ".join(one_line(value) for value in (row["feed"], when, row["url"]) if value)

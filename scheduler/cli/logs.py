@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+PARSER_LOGGER = "newswatch.crawler.article"
+
 _NOISY = (
     "scrapy.",
     "twisted",
@@ -81,3 +83,6 @@ def setup_logging(verbose: bool = False, log_file: Path | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("newswatch").setLevel(level)
+    # The parser's notes on each page (not HTML, no article text) are for a developer reading
+    # the parser; the crawl logs each failed page once, with its feed, URL and reason.
+    logging.getLogger(PARSER_LOGGER).setLevel(logging.WARNING)

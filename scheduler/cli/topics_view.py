@@ -13,7 +13,7 @@ from ...storage.search import MARK_CLOSE, MARK_OPEN, search_stories
 from ...storage.store import reading
 from ..config import Config
 from ..delivery.plain_text import flatten, one_line
-from .alerts_view import since_iso, story_meta
+from .story_lines import since_iso, story_meta
 
 
 def highlighted(snippet: str) -> Text:
