@@ -9,10 +9,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ..crawler.run import run_crawl
+from ..storage import deliveries
 from ..storage.store import FeedPoll, Store, iso, utcnow
 from .config import Config
 from .delivery.alert_log import deliver_or_log
 from .delivery.digest import update_digest
+from .delivery.notify import budget_left, notify
 from .extraction_health import extraction_warnings
 from .matching import match_topics, register_topics
 from .polling import parse_retry_after, plan_next
@@ -64,9 +66,12 @@ def plan_polls(config: Config, polls: list[FeedPoll], states: dict, now: datetim
 
 
 def before_crawl(store: Store, config: Config) -> int:
-    """Deliver what a crashed cycle left undelivered, register new topics; returns the boundary
-    (the last story before this crawl, where a topic first seen now starts)."""
+    """Deliver what a crashed cycle left undelivered, register new topics and channels; returns
+    the boundary (the last story before this crawl, where a topic first seen now starts). A
+    channel first seen now is owed the alerts from this cycle on."""
     deliver_or_log(store, config)
+    if config.notify or deliveries.has_channels(store):
+        deliveries.register_channels(store, [channel.name for channel in config.notify])
     return register_topics(store, config)
 
 
@@ -76,6 +81,17 @@ def after_crawl(store: Store, config: Config, boundary: int, changed: Sequence[i
     added = match_topics(store, config, boundary, changed)
     deliver_or_log(store, config)
     return added
+
+
+def notify_channels(store: Store, config: Config, started: float, clock) -> int:
+    """The notify step, in what is left of the cycle's time; returns the alerts sent."""
+    if not config.notify:
+        return 0
+    budget = budget_left(config, started)
+    if config.notify and budget < 1:
+        logger.warning("notify: no time left in this cycle; its deliveries wait for the next")
+        return 0
+    return notify(store, config, budget, clock).sent
 
 
 def run_cycle(
@@ -120,6 +136,7 @@ def run_cycle(
             logger.warning(warning)
         summary.alerts = after_crawl(store, config, boundary, stats["replaced_ids"])
         update_digest(store, config)
+        summary.notified = notify_channels(store, config, started, clock)
         summary.seconds = time.monotonic() - started
         store.finish_run(run_id, **summary.run_counts())
     return summary

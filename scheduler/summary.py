@@ -26,6 +26,7 @@ class CycleSummary:
     known_skipped: int = 0
     errors: int = 0
     alerts: int = 0
+    notified: int = 0  # alerts the notification channels accepted this cycle
     seconds: float = 0.0
     completed: bool = False  # False when the crawl was cut short (a signal, a shutdown)
     stats: dict = field(default_factory=dict)
@@ -42,6 +43,7 @@ class CycleSummary:
         "known_skipped",
         "errors",
         "alerts",
+        "notified",
         "seconds",
         "completed",
     )
@@ -65,5 +67,6 @@ class CycleSummary:
             + (f" ({self.new_from_feed} from feed entries)" if self.new_from_feed else "")
             + (f"; pages read on retry: {self.read_on_retry}" if self.read_on_retry else "")
             + f"; known links skipped: {self.known_skipped}; alerts: {self.alerts};"
-            f" errors: {self.errors}; {self.seconds:.1f}s"
+            + (f" notified: {self.notified};" if self.notified else "")
+            + f" errors: {self.errors}; {self.seconds:.1f}s"
         )

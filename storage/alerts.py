@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .store import Store, connection, rows_as_dicts
 
-_ALERT_COLUMNS = """
+ALERT_COLUMNS = """
     a.id AS alert_id, a.topic, s.url, s.title, s.published, s.feed, a.created, a.snippet,
     a.terms, a.delivered, s.first_seen, a.story_id
 """
@@ -21,7 +21,7 @@ def has_undelivered(store: Store) -> bool:
 def undelivered(store: Store) -> list[dict]:
     """Alert rows not yet in the alert log, oldest first."""
     cursor = connection(store).execute(
-        f"SELECT {_ALERT_COLUMNS} FROM alerts a JOIN stories s ON s.id = a.story_id"
+        f"SELECT {ALERT_COLUMNS} FROM alerts a JOIN stories s ON s.id = a.story_id"
         " WHERE a.delivered IS NULL ORDER BY a.id"
     )
     return rows_as_dicts(cursor)
@@ -49,7 +49,7 @@ def alerts_since(
     if topic is not None:
         where.append("a.topic = ?")
         params.append(topic)
-    sql = f"SELECT {_ALERT_COLUMNS} FROM alerts a JOIN stories s ON s.id = a.story_id"
+    sql = f"SELECT {ALERT_COLUMNS} FROM alerts a JOIN stories s ON s.id = a.story_id"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY a.created DESC, a.id DESC"

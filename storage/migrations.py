@@ -172,3 +172,41 @@ def m007_run_summary(db: Database) -> None:
         ("pid", "INTEGER"),
     ):
         db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+
+
+@migrations()
+def m008_notifications(db: Database) -> None:
+    # A channel (a configured notify URL, by name) is owed each alert logged after it first
+    # appeared (``alert_through``); ``failures`` and ``retry_at`` are its backoff.
+    db.execute(
+        """
+        CREATE TABLE channels (
+            name TEXT PRIMARY KEY,
+            first_seen TEXT NOT NULL,
+            alert_through INTEGER NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            retry_at TEXT,
+            last_attempt TEXT,
+            last_ok TEXT,
+            last_error TEXT
+        )
+        """
+    )
+    # One row per (alert, channel): pending until the channel accepted it, then sent; failed
+    # once its attempts reached the limit. At least once: a row is marked only after the send.
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            channel TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created TEXT NOT NULL,
+            sent TEXT,
+            last_error TEXT,
+            PRIMARY KEY (alert_id, channel)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX deliveries_by_state ON deliveries(channel, state, alert_id)")
+    db.execute("ALTER TABLE runs ADD COLUMN notified INTEGER NOT NULL DEFAULT 0")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+import email
+import email.message
+import json
 import os
 import select
+import socket
 import subprocess
 import sys
 import threading
@@ -268,3 +272,83 @@ def run_newswatch(*args: str, cwd: Path | None = None, timeout: float = 120):
         text=True,
         timeout=timeout,
     )
+
+
+class Webhook:
+    """A loopback receiver for apprise's ``json://``: it keeps every message it accepted, and
+    answers with the statuses the test queues (then 200), or holds them (a hanging receiver)."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []  # the JSON bodies answered 200
+        self.refused: list[dict] = []
+        self.statuses: list[int] = []  # answers to give before 200s, in order
+        self.hold = False  # True: each request waits for ``released`` before it is answered
+        self.released = threading.Event()
+        self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)
+        self.posts = 0  # requests that arrived, answered or not
+        self.server = LoopbackServer(lambda path: None, name="newswatch-webhook", receive=self.post)
+
+    def post(self, path: str, body: bytes) -> Page:
+        message = json.loads(body or b"{}")
+        with self.arrived:
+            status = self.statuses.pop(0) if self.statuses else 200
+            # A receiver that read the message has it, whether its answer gets back or not.
+            (self.received if status == 200 else self.refused).append(message)
+            self.posts += 1
+            self.arrived.notify_all()
+        if self.hold:
+            self.released.wait()
+        return Page(b"{}", status, "application/json", conditional=False)
+
+    def wait_for_posts(self, count: int, timeout: float = 60) -> None:
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: self.posts >= count, timeout):
+                raise AssertionError(f"{self.posts} requests reached the webhook, wanted {count}")
+
+    def url(self, path: str = "/hook") -> str:
+        return f"json://127.0.0.1:{self.server.port}{path}"
+
+    def keys(self) -> list[str]:
+        """The idempotency key each accepted message ended with."""
+        with self.lock:
+            return [m["message"].rsplit("\n", 1)[-1] for m in self.received]
+
+
+@pytest.fixture
+def webhook():
+    hook = Webhook()
+    hook.server.start()
+    yield hook
+    hook.released.set()
+    hook.server.close()
+
+
+class Mailbox:
+    """A local SMTP server (aiosmtpd) on loopback; ``messages`` are the e-mails it received."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))  # aiosmtpd needs a port number: ask the kernel for one
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.messages: list[email.message.Message] = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def url(self, **query: str) -> str:
+        params = "&".join(f"{k}={v}" for k, v in query.items())
+        return f"mailto://127.0.0.1:{self.port}?from=newswatch@example.org&to=desk@example.org&mode=insecure&{params}"
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()

@@ -41,6 +41,7 @@ def test_defaults(tmp_path):
 
 def test_every_config_key_has_a_default_or_is_required():
     required = {"feeds[].name", "feeds[].url", "topics[].name", "topics[].query"}
+    required |= {"notify[].name", "notify[].url"}
     assert set(CONFIG_KEYS) == set(DEFAULTS) | required
 
 

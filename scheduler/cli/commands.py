@@ -190,6 +190,30 @@ def topics_test(config_path: Path, query: str, since: float | None, limit: int) 
     print_dry_run(config, query, since=since, limit=limit)
 
 
+@main.group()
+def notify() -> None:
+    """Work with notification channels."""
+
+
+@notify.command("test")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@config_option
+def notify_test(config_path: Path, names: tuple[str, ...]) -> None:
+    """Send a short test message to each (or each named) channel; say what each answered."""
+    config = load_or_exit(config_path)
+    from .notify_view import send_tests
+
+    known = {channel.name for channel in config.notify}
+    unknown = [name for name in names if name not in known]
+    if not config.notify or unknown:
+        listed = ", ".join(sorted(known)) or "none in the config"
+        what = f"no channel named {', '.join(map(repr, unknown))}" if unknown else "no channels"
+        click.echo(f"notify test: {what} (channels: {listed})", err=True)
+        sys.exit(2)
+    channels = [c for c in config.notify if not names or c.name in names]
+    sys.exit(0 if send_tests(channels) else 1)
+
+
 @main.command("run")
 @config_option
 @log_file_option

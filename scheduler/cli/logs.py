@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..delivery.channel_url import known_secrets, redact
+
 PARSER_LOGGER = "newswatch.crawler.article"
 
 _NOISY = (
@@ -22,6 +24,7 @@ _NOISY = (
     "trafilatura",
     "htmldate",
     "charset_normalizer",
+    "apprise",
 )
 
 
@@ -31,6 +34,26 @@ class _LibraryNoise(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith(_NOISY):
             return record.levelno >= logging.ERROR and record.name != "scrapy.core.downloader"
+        return True
+
+
+class _Secrets(logging.Filter):
+    """Blanks every secret of a notification channel's URL, wherever a line would show one.
+
+    Our own lines name a channel by its name and service, never its URL; this catches what a
+    library might say (an exception quoting a URL, a traceback).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if known_secrets():
+            text = record.getMessage()
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            clean = redact(text)
+            if clean != text:
+                record.msg, record.args = clean, None
+            if record.exc_text:
+                record.exc_text = redact(record.exc_text)
         return True
 
 
@@ -78,6 +101,7 @@ def setup_logging(verbose: bool = False, log_file: Path | None = None) -> None:
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
         )
     handler.addFilter(_LibraryNoise())
+    handler.addFilter(_Secrets())
     logging.captureWarnings(True)  # library warnings (dateutil, lxml) become filtered records
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -80,3 +80,7 @@ def print_status(config: Config, console: Console | None = None) -> None:
             row["extraction"],
         )
     console.print(table)
+    if config.notify:
+        from .notify_view import channel_table
+
+        console.print(channel_table(config))

@@ -9,6 +9,7 @@ parameterised ones (``integer(lo=1)``, ``list_of(css)``) are factories that retu
 from __future__ import annotations
 
 import math
+import os
 import os.path
 import re
 import zoneinfo
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...crawler.article import pattern_problem, selector_problem
+from ..delivery.channel_url import ChannelURL, ChannelURLError
 from .durations import parse_duration
 
 
@@ -246,6 +248,21 @@ def url(c: Checker, key: str, raw: Any) -> str | None:
         c.problem(key, f"{value!r} contains whitespace")
         return None
     return value.strip()
+
+
+def channel_url(c: Checker, key: str, raw: Any) -> ChannelURL | None:
+    """An apprise URL, ``${VAR}`` read from the environment, checked by apprise itself.
+
+    A message never holds the URL: it holds secrets, and only its scheme is named.
+    """
+    value = string(c, key, raw)
+    if value is None:
+        return None
+    try:
+        return ChannelURL.read(value, dict(os.environ))
+    except ChannelURLError as exc:
+        c.problem(key, str(exc))
+        return None
 
 
 # --- times ------------------------------------------------------------------------------------

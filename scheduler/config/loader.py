@@ -41,6 +41,22 @@ def _validate(data: Any, config_path: Path) -> tuple[Config | None, list[str]]:
     return config, []
 
 
+def _check_channels(c: Checker, config: Config) -> None:
+    """A channel's topics must be topics of the config; a digest needs a time to be sent."""
+    known = [topic.name for topic in config.topics if topic.name is not None]
+    for i, channel in enumerate(config.notify):
+        for j, topic in enumerate(channel.topics or ()):
+            if topic not in known:
+                listed = ", ".join(known) or "none are configured"
+                c.problem(
+                    f"notify[{i}].topics[{j}]", f"no topic named {topic!r} (topics: {listed})"
+                )
+        if channel.digest and config.schedule.digest_at is None:
+            c.problem(
+                f"notify[{i}].digest", "true needs schedule.digest_at, the daily digest's time"
+            )
+
+
 def _check_across_keys(c: Checker, config: Config) -> None:
     """Checks between keys, only between values that were themselves valid (not None)."""
     lo, hi = config.schedule.min_interval, config.schedule.max_interval
@@ -50,6 +66,7 @@ def _check_across_keys(c: Checker, config: Config) -> None:
             "schedule.min_interval",
             f"must not exceed schedule.max_interval ({show_duration(lo)} > {show_duration(hi)})",
         )
+    _check_channels(c, config)
     paths = {
         "database": config.database,
         "alerts.log": config.alerts.log,

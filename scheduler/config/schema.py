@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ...crawler.article import ExtractRules
+from ..delivery.channel_url import ChannelURL
 from . import checks
 from .checks import list_of, optional
 from .fts import query_problem
@@ -158,6 +159,35 @@ class CrawlConfig:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ChannelConfig:
+    """A notification channel: one apprise URL, the topics it gets, and how."""
+
+    name: str = setting(
+        REQUIRED,
+        checks.name,
+        "unique name, `[a-z0-9-]+`, shown where the URL is not",
+        unique="name",
+    )
+    url: ChannelURL = setting(
+        REQUIRED,
+        checks.channel_url,
+        "an [apprise URL](https://appriseit.com/services/); `${VAR}` is read from the"
+        " environment, so secrets stay out of the file",
+    )
+    topics: tuple[str, ...] | None = setting(
+        None, optional(list_of(checks.name)), "the topics sent here (default: every topic)"
+    )
+    batch: bool = setting(
+        True,
+        checks.boolean,
+        "`true`: one message per cycle with its alerts, by topic; `false`: one per alert",
+    )
+    digest: bool = setting(
+        False, checks.boolean, "also send the daily digest (`schedule.digest_at`) here"
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     """A fully validated configuration; paths are absolute."""
@@ -169,6 +199,7 @@ class Config:
     alerts: AlertsConfig = section(AlertsConfig)
     schedule: ScheduleConfig = section(ScheduleConfig)
     crawl: CrawlConfig = section(CrawlConfig)
+    notify: tuple[ChannelConfig, ...] = items(ChannelConfig)
 
     def interval_for(self, feed: FeedConfig) -> float:
         """The polling interval that applies to ``feed`` (its own, else the schedule's)."""

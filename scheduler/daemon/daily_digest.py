@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..delivery.digest import write_from_database
+from ..delivery.notify import send_digest
 
 logger = logging.getLogger("newswatch.daemon")
 
@@ -30,3 +31,9 @@ def write_daily_digest(config: Config, now: datetime) -> None:
         logger.info("daily digest: %d alert%s in %s", count, "s" * (count != 1), path)
     except Exception:  # the daemon outlives a digest that failed
         logger.exception("daily digest not written")
+        return
+    channels = [channel for channel in config.notify if channel.digest]
+    if channels:
+        send_digest(
+            channels, path.read_text(encoding="utf-8"), path.stem, markdown=path.suffix == ".md"
+        )

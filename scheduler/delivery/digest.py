@@ -16,12 +16,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 from ...storage import alerts as sql
 from ...storage.store import Store, iso, reading, utcnow
 from ..config import Config, show_duration
-from .plain_text import one_line
+from .plain_text import one_line, safe_url
 
 logger = logging.getLogger("newswatch.digest")
 
@@ -64,13 +63,6 @@ def collect(
     for name in sorted(by_topic):  # topics since removed from the config
         groups.append(TopicGroup(name, None, by_topic[name]))
     return groups
-
-
-def safe_url(url: str | None) -> str | None:
-    """An http(s) URL with anything that could break out of a link percent-encoded, else None."""
-    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
-        return None
-    return quote(one_line(url), safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def when(row: dict) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from urllib.parse import quote, urlsplit
 
 # Bidi overrides and isolates reorder what a reader sees (U+202E makes "gpj.exe" of "exe.jpg").
 _BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"), None)
@@ -50,3 +51,29 @@ def json_line(record: dict) -> str:
     """
     text = json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
     return _NON_ASCII.sub(_escape, text) + "\n"
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL with anything that could break out of a link percent-encoded, else None."""
+    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+        return None
+    return quote(one_line(url), safe=":/?#[]@!$&'()*+,;=%~")
+
+
+# Words that page a whole room on chat services (Slack, Discord, Mattermost, Teams), and the
+# "<!channel>" / "<@U123>" forms of Slack: a headline must never ping anyone.
+_MENTION = re.compile(r"([@＠])(?=(?:everyone|here|channel|all|room)\b)|(<)(?=[!@#])", re.I)
+_SCHEME = re.compile(r"\b([a-z][a-z0-9+.-]*):(?=//)", re.I)
+ZERO_WIDTH = "\u200b"
+
+
+def inert(text: str | None, limit: int | None = None) -> str:
+    """One line of untrusted text that cannot mention, ping or link in a chat message.
+
+    The channel's own format is escaped by apprise (the message goes as plain text, which it
+    escapes for HTML and Markdown targets); what plain text itself can still do, a mention or
+    an address a client turns into a link, is broken with a zero-width space.
+    """
+    flat = one_line(text, limit)
+    flat = _MENTION.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH, flat)
+    return _SCHEME.sub(lambda m: m.group(1) + ":" + ZERO_WIDTH, flat)

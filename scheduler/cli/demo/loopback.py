@@ -1,9 +1,10 @@
 """A small outlet on 127.0.0.1: the demo's sample site, and the tests' and scripts' news servers.
 
-It answers GET and HEAD from a callback that maps a path to a :class:`Page`, and speaks the
-validators a real outlet (nginx serving static files) speaks: an ``ETag`` on every answer and
-``304 Not Modified`` when the client already has those bytes. One implementation, so the demo,
-the tests and the benchmarks exercise the same conditional requests the crawler relies on.
+It answers GET and HEAD from a callback that maps a path to a :class:`Page` (and a POST, a
+webhook's, from another), and speaks the validators a real outlet (nginx serving static files)
+speaks: an ``ETag`` on every answer and ``304 Not Modified`` when the client already has those
+bytes. One implementation, so the demo, the tests and the benchmarks exercise the same
+conditional requests the crawler relies on.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def etag_of(body: bytes) -> str:
 
 
 Resolve = Callable[[str], Page | None]  # the request path (query included) -> its page, or 404
+Receive = Callable[[str, bytes], Page | None]  # a POST's path and body -> the answer, or 404
+MAX_POST_BYTES = 1 << 20
 
 
 class _Server(ThreadingHTTPServer):
@@ -40,7 +43,7 @@ class _Server(ThreadingHTTPServer):
         pass  # a crawler hanging up early (a timeout, a size cap) is no error of the outlet's
 
 
-def _handler(resolve: Resolve, name: str) -> type[BaseHTTPRequestHandler]:
+def _handler(resolve: Resolve, name: str, receive: Receive | None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = name
@@ -49,13 +52,17 @@ def _handler(resolve: Resolve, name: str) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
-            self._answer(send_body=True)
+            self._answer(resolve(self.path), send_body=True)
 
         def do_HEAD(self) -> None:
-            self._answer(send_body=False)
+            self._answer(resolve(self.path), send_body=False)
 
-        def _answer(self, send_body: bool) -> None:
-            page = resolve(self.path)
+        def do_POST(self) -> None:
+            length = min(int(self.headers.get("Content-Length") or 0), MAX_POST_BYTES)
+            body = self.rfile.read(length)
+            self._answer(receive(self.path, body) if receive else None, send_body=True)
+
+        def _answer(self, page: Page | None, send_body: bool) -> None:
             if page is None:
                 page = Page(b"not found", 404, "text/plain", conditional=False)
             headers = dict(page.headers)
@@ -84,8 +91,10 @@ def _handler(resolve: Resolve, name: str) -> type[BaseHTTPRequestHandler]:
 class LoopbackServer:
     """An HTTP server on 127.0.0.1 and a free port, in a thread of this process."""
 
-    def __init__(self, resolve: Resolve, name: str = "newswatch-loopback") -> None:
-        self.httpd = _Server(("127.0.0.1", 0), _handler(resolve, name))
+    def __init__(
+        self, resolve: Resolve, name: str = "newswatch-loopback", receive: Receive | None = None
+    ) -> None:
+        self.httpd = _Server(("127.0.0.1", 0), _handler(resolve, name, receive))
         self.port = self.httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, name=name, daemon=True)

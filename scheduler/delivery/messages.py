@@ -1,0 +1,101 @@
+"""The words of a notification: one alert, or a cycle's alerts grouped by topic.
+
+Titles hold only our words and configured names (topics, channels): not every service escapes
+a title. Everything from the web (headline, snippet, matched terms) is made inert: one line,
+no mention, no address a chat client would turn into a link. The message goes to apprise as
+plain text, which it escapes for each channel's format (HTML for e-mail and Telegram,
+Markdown for Discord or Matrix), so no headline can add markup either. Every message ends with
+its idempotency key, the ids of the alerts it carries, so a receiver can drop a repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .local_time import local_time
+from .plain_text import inert, safe_url
+
+ALERTS_PER_MESSAGE = 25  # a batch longer than this is sent as several messages
+TITLE_CHARS = 200
+SNIPPET_CHARS = 300
+KEY_PREFIX = "newswatch-alerts:"
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    alert_ids: tuple[int, ...]
+
+    @property
+    def key(self) -> str:
+        """The idempotency key: the same alerts, the same key, whenever they are sent again."""
+        return KEY_PREFIX + ",".join(map(str, self.alert_ids))
+
+
+def alert_lines(row: dict, zone: str) -> list[str]:
+    """One alert as a few lines: headline, outlet and time and terms, snippet, link."""
+    terms = ", ".join(inert(term) for term in row.get("terms") or [])
+    meta = " · ".join(
+        part
+        for part in (
+            inert(row.get("feed")),
+            local_time(row.get("published") or row.get("first_seen"), zone),
+            f"matched: {terms}" if terms else "",
+        )
+        if part
+    )
+    lines = [inert(row.get("title") or row.get("url"), TITLE_CHARS), meta]
+    if row.get("snippet"):
+        lines.append(inert(row["snippet"], SNIPPET_CHARS))
+    link = safe_url(row.get("url"))
+    if link:
+        lines.append(link)
+    return lines
+
+
+def single(row: dict, zone: str) -> Message:
+    """One alert, one message; the headline opens the body (a title is not escaped by every
+    service, so it holds only our own words and the topic's configured name)."""
+    title = f"newswatch: {row['topic']} alert"
+    message = Message(title, "", (row["alert_id"],))
+    body = "\n".join([*alert_lines(row, zone), "", message.key])
+    return Message(title, body, message.alert_ids)
+
+
+def batches(rows: Sequence[dict], zone: str, topic_order: Sequence[str]) -> list[Message]:
+    """A cycle's alerts as few messages: grouped by topic (config order), at most
+    ``ALERTS_PER_MESSAGE`` alerts each."""
+    rank = {name: i for i, name in enumerate(topic_order)}
+    ordered = sorted(rows, key=lambda r: (rank.get(r["topic"], len(rank)), r["alert_id"]))
+    messages = []
+    for start in range(0, len(ordered), ALERTS_PER_MESSAGE):
+        chunk = ordered[start : start + ALERTS_PER_MESSAGE]
+        counts: dict[str, int] = {}
+        for row in chunk:
+            counts[row["topic"]] = counts.get(row["topic"], 0) + 1
+        title = (
+            f"newswatch: {len(chunk)} alert{'s' * (len(chunk) != 1)} ("
+            + ", ".join(f"{inert(topic)} {n}" for topic, n in counts.items())
+            + ")"
+        )
+        lines: list[str] = []
+        for topic in counts:
+            lines += [f"{topic} ({counts[topic]})", ""]
+            for row in chunk:
+                if row["topic"] == topic:
+                    lines += [*alert_lines(row, zone), ""]
+        ids = tuple(row["alert_id"] for row in chunk)
+        lines.append(Message("", "", ids).key)
+        messages.append(Message(title, "\n".join(lines), ids))
+    return messages
+
+
+def test_message(name: str, service: str) -> Message:
+    """What ``newswatch notify test`` sends: says which channel it is, carries no alert."""
+    body = (
+        f"This is a test message from newswatch to the channel {name} ({service}).\n"
+        "Alerts for its topics will arrive here."
+    )
+    return Message(f"newswatch: test of {name}", body, ())
