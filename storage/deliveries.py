@@ -120,28 +120,32 @@ def mark_failed(
     alert_ids: Sequence[int],
     error: str,
     retry_at: str,
-    max_attempts: int,
+    max_failures: int,
 ) -> int:
-    """A send failed: count the attempt, back the channel off; returns alerts now given up."""
+    """A send failed: count the attempt, back the channel off; returns the alerts given up.
+
+    Once the channel has failed ``max_failures`` times in a row, every alert it is still owed
+    is given up (``failed``): a channel that is down for good does not collect a backlog.
+    """
     now = store.now()
     with store.write() as db:
         db.conn.executemany(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
-            " state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE state END"
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?"
             " WHERE alert_id = ? AND channel = ? AND state = 'pending'",
-            [(error, max_attempts, alert_id, channel) for alert_id in alert_ids],
+            [(error, alert_id, channel) for alert_id in alert_ids],
         )
-        given_up = db.execute(
-            f"SELECT count(*) FROM deliveries WHERE channel = ? AND state = 'failed'"
-            f" AND alert_id IN ({', '.join('?' * len(alert_ids))})",
-            [channel, *alert_ids],
-        ).fetchone()[0]
         db.execute(
             "UPDATE channels SET failures = failures + 1, retry_at = ?, last_attempt = ?,"
             " last_error = ? WHERE name = ?",
             [retry_at, now, error, channel],
         )
-    return given_up
+        row = db.execute("SELECT failures FROM channels WHERE name = ?", [channel]).fetchone()
+        if row is None or row[0] < max_failures:
+            return 0
+        return db.execute(
+            "UPDATE deliveries SET state = 'failed' WHERE channel = ? AND state = 'pending'",
+            [channel],
+        ).rowcount
 
 
 def failures(store: Store, channel: str) -> int:

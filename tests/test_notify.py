@@ -140,11 +140,12 @@ def test_after_the_first_retry_a_failing_channel_backs_off():
 
 
 def test_a_channel_that_keeps_failing_is_given_up_at_the_limit(tmp_path, webhook):
-    config = setup(tmp_path, [channel("ops", webhook.url())])
+    config = setup(tmp_path, [channel("ops", webhook.url(), batch=False)])
     webhook.statuses = [500] * (MAX_ATTEMPTS + 5)
     clock = Clock()
     with Store(config.database, clock=clock) as store:
-        cycle(store, config, [("a", "North Korea test", "")], clock=clock)  # attempt 1
+        two = [("a", "North Korea test", ""), ("b", "North Korea again", "")]
+        cycle(store, config, two, clock=clock)  # attempt 1 (a cycle stops at a failure)
         tried = [len(webhook.refused)]
         for _ in range(MAX_ATTEMPTS + 3):
             clock.now += timedelta(minutes=1)  # the next cycle: within any backoff after two
@@ -153,8 +154,9 @@ def test_a_channel_that_keeps_failing_is_given_up_at_the_limit(tmp_path, webhook
             clock.now += timedelta(hours=6)  # past the longest backoff
             cycle(store, config, clock=clock)
             tried.append(len(webhook.refused))
-        assert states(store, "ops") == [(1, "failed", MAX_ATTEMPTS)]
-        assert deliveries.channel_report(store)["ops"]["failed"] == 1
+        # The channel failed 10 times in a row: all it was owed is given up, tried or not.
+        assert states(store, "ops") == [(1, "failed", MAX_ATTEMPTS), (2, "failed", 0)]
+        assert deliveries.channel_report(store)["ops"]["failed"] == 2
     assert tried[:5] == [1, 2, 3, 3, 4]  # retried at once, then only after its backoff
     assert len(webhook.refused) == MAX_ATTEMPTS and webhook.received == []
 
@@ -252,3 +254,25 @@ def test_sending_is_marked_only_after_the_channel_accepted(tmp_path, webhook, mo
         monkeypatch.undo()
         cycle(store, config)
     assert webhook.keys() == ["newswatch-alerts:1", "newswatch-alerts:1"]  # repeated, not lost
+
+
+def test_the_daily_digest_goes_to_the_channels_that_ask_for_it(tmp_path, webhook):
+    from newswatch.scheduler.daemon.daily_digest import write_daily_digest
+
+    channels = [channel("editor", webhook.url(), digest=True), channel("ops", webhook.url("/o"))]
+    path = write_config(
+        tmp_path,
+        [("wire", "http://127.0.0.1:9/feed.xml")],
+        topics=[("korea", '"north korea"')],
+        notify=channels,
+        schedule={"digest_at": "07:00", "timezone": "Asia/Jakarta"},
+    )
+    config = load_config(path)
+    with Store(config.database) as store:
+        cycle(store, config, [("a", "North Korea test", "")])
+    assert len(webhook.received) == 2  # the alert, to each channel
+    write_daily_digest(config, datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    digest = webhook.received[-1]
+    assert len(webhook.received) == 3  # the digest, to the channel that asked for it only
+    assert digest["title"] == "newswatch: digest-2026-03-02"  # the day in Asia/Jakarta
+    assert "North Korea test" in digest["message"]
