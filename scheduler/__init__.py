@@ -6,5 +6,6 @@ poll; ``matching`` runs the topics over new stories; ``extraction_health`` notic
 that changed its layout; ``summary`` words a cycle's counts; ``delivery/`` is where alerts go
 (the alert log, the digest); ``daemon/`` runs cycles on a schedule; ``cli/`` is the
 people-facing side (the commands, what they print, the demo); ``locks`` keeps one daemon and
-one crawl per database.
+one crawl per database; ``secrets`` holds the notification channels' secrets, so nothing we
+log or print can show one.
 """

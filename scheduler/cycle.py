@@ -70,7 +70,7 @@ def before_crawl(store: Store, config: Config) -> int:
     the boundary (the last story before this crawl, where a topic first seen now starts). A
     channel first seen now is owed the alerts from this cycle on."""
     deliver_or_log(store, config)
-    if config.notify or deliveries.has_channels(store):
+    if config.notify:
         deliveries.register_channels(store, [channel.name for channel in config.notify])
     return register_topics(store, config)
 
@@ -88,7 +88,7 @@ def notify_channels(store: Store, config: Config, started: float, clock) -> int:
     if not config.notify:
         return 0
     budget = budget_left(config, started)
-    if config.notify and budget < 1:
+    if budget < 1:
         logger.warning("notify: no time left in this cycle; its deliveries wait for the next")
         return 0
     return notify(store, config, budget, clock).sent

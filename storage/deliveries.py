@@ -13,31 +13,19 @@ from collections.abc import Iterable, Sequence
 from .alerts import ALERT_COLUMNS
 from .store import Store, rows_as_dicts
 
-REMOVED = "channel removed from the config"
-
-
-def has_channels(store: Store) -> bool:
-    return store.db.execute("SELECT 1 FROM channels LIMIT 1").fetchone() is not None
-
 
 def register_channels(store: Store, names: Iterable[str]) -> list[str]:
     """Record channels not seen before; returns their names.
 
-    A new channel is owed only the alerts logged after it appeared (no flood of old alerts); a
-    channel gone from the config is forgotten and its pending deliveries fail, so adding it back
-    starts afresh.
+    A new channel is owed only the alerts logged after it appeared: adding one never floods it
+    with old alerts. A channel left out of the config keeps its row and what it is owed (a
+    config without it, a channel commented out for a while): back in the config, it is sent what
+    it missed.
     """
     names = list(names)
     now = store.now()
     with store.write() as db:
         known = {row[0] for row in db.execute("SELECT name FROM channels")}
-        for gone in known - set(names):
-            db.execute(
-                "UPDATE deliveries SET state = 'failed', last_error = ?"
-                " WHERE channel = ? AND state = 'pending'",
-                [REMOVED, gone],
-            )
-            db.execute("DELETE FROM channels WHERE name = ?", [gone])
         added = [name for name in names if name not in known]
         if added:
             through = _last_logged(db)
@@ -114,38 +102,32 @@ def mark_sent(store: Store, channel: str, alert_ids: Sequence[int]) -> None:
         )
 
 
-def mark_failed(
-    store: Store,
-    channel: str,
-    alert_ids: Sequence[int],
-    error: str,
-    retry_at: str,
-    max_failures: int,
-) -> int:
-    """A send failed: count the attempt, back the channel off; returns the alerts given up.
+def mark_failed(store: Store, channel: str, error: str, retry_at: str, max_attempts: int) -> int:
+    """A send to ``channel`` failed: back it off; returns the alerts given up.
 
-    Once the channel has failed ``max_failures`` times in a row, every alert it is still owed
-    is given up (``failed``): a channel that is down for good does not collect a backlog.
+    Every alert the channel owes waited on this attempt, so each counts it; one whose channel
+    failed ``max_attempts`` times since it was queued is given up (``failed``). An alert queued
+    during a long outage so waits its own ten attempts, and a channel that is down for good
+    keeps no backlog.
     """
     now = store.now()
     with store.write() as db:
-        db.conn.executemany(
+        db.execute(
             "UPDATE deliveries SET attempts = attempts + 1, last_error = ?"
-            " WHERE alert_id = ? AND channel = ? AND state = 'pending'",
-            [(error, alert_id, channel) for alert_id in alert_ids],
+            " WHERE channel = ? AND state = 'pending'",
+            [error, channel],
         )
+        given_up = db.execute(
+            "UPDATE deliveries SET state = 'failed'"
+            " WHERE channel = ? AND state = 'pending' AND attempts >= ?",
+            [channel, max_attempts],
+        ).rowcount
         db.execute(
             "UPDATE channels SET failures = failures + 1, retry_at = ?, last_attempt = ?,"
             " last_error = ? WHERE name = ?",
             [retry_at, now, error, channel],
         )
-        row = db.execute("SELECT failures FROM channels WHERE name = ?", [channel]).fetchone()
-        if row is None or row[0] < max_failures:
-            return 0
-        return db.execute(
-            "UPDATE deliveries SET state = 'failed' WHERE channel = ? AND state = 'pending'",
-            [channel],
-        ).rowcount
+    return given_up
 
 
 def failures(store: Store, channel: str) -> int:

@@ -22,3 +22,25 @@ def test_verbose_shows_our_debug_lines_but_not_the_parsers_notes_on_each_page():
         root.setLevel(level)
         logging.getLogger("newswatch").setLevel(logging.NOTSET)
         logging.getLogger(PARSER_LOGGER).setLevel(logging.NOTSET)
+
+
+def test_a_channels_secret_is_blanked_in_any_log_line(capsys):
+    from newswatch.scheduler import secrets
+
+    secrets.register(["tok-4711-secret"])
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        setup_logging()
+        try:
+            raise ValueError("cannot reach https://bot:tok-4711-secret@chat.example/x")
+        except ValueError:
+            logging.getLogger("newswatch.notify").exception("send failed: %s", "tok-4711-secret")
+        logging.getLogger("apprise").error("Failed for tok-4711-secret")  # never reaches us
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        logging.getLogger("newswatch").setLevel(logging.NOTSET)
+    err = capsys.readouterr().err
+    assert "send failed: ***" in err and "https://bot:***@chat.example/x" in err
+    assert "tok-4711-secret" not in err

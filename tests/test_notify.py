@@ -16,12 +16,12 @@ import pytest
 from newswatch.scheduler.config import ConfigError, load_config
 from newswatch.scheduler.cycle import after_crawl, before_crawl
 from newswatch.scheduler.delivery import notify as notify_module
-from newswatch.scheduler.delivery.channel_url import known_secrets
 from newswatch.scheduler.delivery.notify import MAX_ATTEMPTS, backoff, notify
+from newswatch.scheduler.secrets import known_secrets
 from newswatch.storage import deliveries
 from newswatch.storage.store import NewStory, Store
 
-from conftest import write_config
+from conftest import Webhook, write_config
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -154,8 +154,8 @@ def test_a_channel_that_keeps_failing_is_given_up_at_the_limit(tmp_path, webhook
             clock.now += timedelta(hours=6)  # past the longest backoff
             cycle(store, config, clock=clock)
             tried.append(len(webhook.refused))
-        # The channel failed 10 times in a row: all it was owed is given up, tried or not.
-        assert states(store, "ops") == [(1, "failed", MAX_ATTEMPTS), (2, "failed", 0)]
+        # Both alerts waited on each of the ten failed attempts: both are given up.
+        assert states(store, "ops") == [(1, "failed", MAX_ATTEMPTS), (2, "failed", MAX_ATTEMPTS)]
         assert deliveries.channel_report(store)["ops"]["failed"] == 2
     assert tried[:5] == [1, 2, 3, 3, 4]  # retried at once, then only after its backoff
     assert len(webhook.refused) == MAX_ATTEMPTS and webhook.received == []
@@ -172,25 +172,29 @@ def test_a_failing_channel_does_not_hold_up_another(tmp_path, webhook):
     assert webhook.keys() == ["newswatch-alerts:1"]
 
 
-def test_a_removed_channel_leaves_its_pending_alerts_failed(tmp_path, webhook):
+def test_a_channel_left_out_of_the_config_is_sent_what_it_missed_when_back(tmp_path, webhook):
     config = setup(tmp_path, [channel("ops", webhook.url())])
-    webhook.statuses = [500]
     with Store(config.database) as store:
         cycle(store, config, [("a", "North Korea test", "")])
-        cycle(store, setup(tmp_path, []))
-        assert states(store, "ops") == [(1, "failed", 1)]
+        cycle(store, setup(tmp_path, []), [("b", "North Korea while away", "")])
+        cycle(store, config)  # commented out for a while, or a crawl with another config
+    assert webhook.keys() == ["newswatch-alerts:1", "newswatch-alerts:2"]
 
 
 def test_a_message_cannot_ping_link_or_add_markup(tmp_path, webhook):
-    evil = "@everyone <!channel> **North Korea** [click](http://evil.example) <b>x</b>"
+    evil = "# @everyone <!channel> **North Korea** ||x|| [click](http://evil.example) <b>x</b>"
     config = setup(tmp_path, [channel("md", webhook.url("/md") + "?format=markdown")])
     with Store(config.database) as store:
-        cycle(store, config, [("a", evil, "see http://evil.example/x north korea")])
-    body = webhook.received[0]["message"]
-    assert "@everyone" not in body and "<!channel>" not in body  # a zero-width space inside
-    assert "http://evil" not in body  # no address a client turns into a link
-    assert "\\*\\*North Korea\\*\\*" in body and "\\[click\\]" in body  # Markdown escaped
-    assert "https://example\\.com/a" in body  # the story's own link stays (Markdown-escaped)
+        cycle(store, config, [("a", evil, "see evil.example/login north korea @someone")])
+    body = webhook.received[0]["message"]  # the Markdown a Discord or Mattermost renders
+    headline = body.split("\n")[2]
+    zw = "\u200b"  # zero-width: a reader sees nothing, a client finds no mention or link
+    assert headline == (
+        f"\\# @{zw}everyone \\<{zw}!channel\\> \\*\\*North Korea\\*\\* \\|\\|x\\|\\|"
+        f" \\[click\\](http:{zw}//evil.{zw}example) \\<b\\>x\\</b\\>"
+    )
+    assert f"evil.{zw}example/login" in body and f"@{zw}someone" in body
+    assert "\nhttps://example.com/a\n" in body  # the story's own link stays one link
 
 
 def test_a_channel_url_with_a_secret_never_shows_it(tmp_path, webhook, monkeypatch):
@@ -230,13 +234,27 @@ def test_a_bad_channel_is_a_config_error_naming_its_key(tmp_path, entry, problem
     assert "secret-bad-token" not in str(caught.value)
 
 
-def test_a_hanging_channel_is_cut_at_the_budget_and_its_alert_stays_owed(tmp_path, webhook):
+def test_a_channel_that_never_answers_fails_at_the_send_timeout(tmp_path, webhook, monkeypatch):
+    monkeypatch.setattr(notify_module, "SEND_SECONDS", 1.0)
     config = setup(tmp_path, [channel("ops", webhook.url())])
     webhook.hold = True  # the receiver takes the request and never answers
     with Store(config.database) as store:
-        report = cycle(store, config, [("a", "North Korea test", "")], budget=0.5)
-        assert report.outcomes[0].failed == "no answer within 0.5s"
+        report = cycle(store, config, [("a", "North Korea test", "")])
+        assert report.outcomes[0].failed == "no answer within 1s"
         assert states(store, "ops") == [(1, "pending", 1)]  # counted, and owed next cycle
+        assert deliveries.failures(store, "ops") == 1
+
+
+def test_a_send_cut_by_the_cycles_budget_is_no_failure_of_the_channel(tmp_path, webhook):
+    config = setup(tmp_path, [channel("ops", webhook.url())])
+    webhook.hold = True
+    with Store(config.database) as store:
+        report = cycle(store, config, [("a", "North Korea test", "")], budget=4.0)
+        assert report.outcomes[0].cut and report.outcomes[0].failed is None
+        assert states(store, "ops") == [(1, "pending", 0)]  # owed, no attempt counted
+        assert deliveries.failures(store, "ops") == 0  # no backoff either
+        none_left = cycle(store, config, budget=2.0)  # too little time to start a send
+        assert none_left.outcomes[0].skipped == "no time left in this cycle"
 
 
 def test_sending_is_marked_only_after_the_channel_accepted(tmp_path, webhook, monkeypatch):
@@ -259,20 +277,45 @@ def test_sending_is_marked_only_after_the_channel_accepted(tmp_path, webhook, mo
 def test_the_daily_digest_goes_to_the_channels_that_ask_for_it(tmp_path, webhook):
     from newswatch.scheduler.daemon.daily_digest import write_daily_digest
 
-    channels = [channel("editor", webhook.url(), digest=True), channel("ops", webhook.url("/o"))]
+    channels = [
+        channel("editor", webhook.url(), digest=True),
+        channel("ops", webhook.url("/o")),
+        channel("seoul-desk", webhook.url("/s"), topics=["seoul"], digest=True),
+    ]
     path = write_config(
         tmp_path,
         [("wire", "http://127.0.0.1:9/feed.xml")],
-        topics=[("korea", '"north korea"')],
+        topics=[("korea", '"north korea"'), ("seoul", "seoul")],
         notify=channels,
         schedule={"digest_at": "07:00", "timezone": "Asia/Jakarta"},
     )
     config = load_config(path)
     with Store(config.database) as store:
-        cycle(store, config, [("a", "North Korea test", "")])
-    assert len(webhook.received) == 2  # the alert, to each channel
+        cycle(store, config, [("a", "North Korea test", ""), ("b", "Seoul rain", "")])
+    assert len(webhook.received) == 3  # the alerts: one batch to each channel
     write_daily_digest(config, datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
-    digest = webhook.received[-1]
-    assert len(webhook.received) == 3  # the digest, to the channel that asked for it only
-    assert digest["title"] == "newswatch: digest-2026-03-02"  # the day in Asia/Jakarta
-    assert "North Korea test" in digest["message"]
+    editor, seoul_desk = webhook.received[3:]  # the digest, to the channels that asked for it
+    assert len(webhook.received) == 5
+    assert editor["title"] == "newswatch: digest-2026-03-02"  # the day in Asia/Jakarta
+    assert "North Korea test" in editor["message"] and "Seoul rain" in editor["message"]
+    assert "Seoul rain" in seoul_desk["message"]  # each channel's own topics only
+    assert "North Korea" not in seoul_desk["message"]
+
+
+def test_a_hanging_channel_does_not_hold_up_a_healthy_one(tmp_path, webhook, monkeypatch):
+    monkeypatch.setattr(notify_module, "SEND_SECONDS", 1.0)
+    hanging = Webhook()
+    hanging.hold = True
+    hanging.server.start()
+    try:
+        both = [channel("hang", hanging.url()), channel("ops", webhook.url())]
+        config = setup(tmp_path, both)
+        with Store(config.database) as store:
+            report = cycle(store, config, [("a", "North Korea test", "")])
+            outcomes = {o.name: o for o in report.outcomes}
+            assert outcomes["ops"].sent == 1 and outcomes["hang"].failed == "no answer within 1s"
+            assert states(store, "ops") == [(1, "sent", 1)]
+            assert states(store, "hang") == [(1, "pending", 1)]
+    finally:
+        hanging.released.set()
+        hanging.server.close()

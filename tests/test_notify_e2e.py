@@ -6,8 +6,10 @@ from __future__ import annotations
 import html
 import random
 import signal
+import socketserver
 import sqlite3
 import subprocess
+import threading
 
 from test_crawl import page
 
@@ -147,3 +149,57 @@ def test_sigkill_in_the_notify_step_loses_no_alert(tmp_path, server, webhook):
     # What a kill left unconfirmed came again, in a message with its ids: a receiver that
     # remembers the ids it has seen drops each repeat.
     assert len(received) > len(alerts) and len(keys) >= 2
+
+
+class Trickle:
+    """A receiver that answers a POST one byte at a time, forever: each byte resets a client's
+    read timeout, so only a limit on the whole send ends it."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.requests = 0
+        trickle = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                length = 0
+                while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                self.rfile.read(length)
+                trickle.requests += 1
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                while not trickle.stop.wait(0.2):  # the receiver's pace, not a test's wait
+                    try:
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_receiver_that_trickles_forever_cannot_hold_the_crawl(tmp_path, server):
+    trickle = Trickle()
+    try:
+        url = f"json://127.0.0.1:{trickle.port}/hook"
+        # A short deadline leaves the notify step a few seconds; the send is cut at them.
+        config = notify_config(
+            tmp_path, server, [{"name": "slow", "url": url}], schedule={"deadline": "20s"}
+        )
+        outlet(server, ["Seoul weather"])
+        crawl(config)
+        outlet(server, ["Seoul weather", "North Korea tests a missile"])
+        done = crawl(config)  # returns: the crawl does not wait for the send it gave up on
+        assert trickle.requests == 1
+        assert "notify: channel=slow (JSON): the cycle's time ran out" in done.stderr
+    finally:
+        trickle.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -93,8 +95,21 @@ def crawl(
     finally:
         lock.release()
     click.echo(summary.line())
-    if not summary.completed:  # cut short by a signal: not a completed run
-        sys.exit(1)
+    status = 0 if summary.completed else 1  # 1: cut short by a signal, not a completed run
+    from ..delivery.sender import sends_still_running
+
+    if sends_still_running():  # a notification cut at its timeout still holds a thread
+        exit_now(status)
+    sys.exit(status)
+
+
+def exit_now(status: int) -> None:
+    """Exit without waiting for threads: everything is stored, the log flushed, and a
+    receiver trickling bytes into a send we gave up on cannot hold the crawl past its deadline."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 @main.command()
@@ -238,6 +253,10 @@ def run_command(config_path: Path, log_file: Path | None, grace: float) -> None:
     except LockHeld as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    from ..delivery.sender import sends_still_running
+
+    if sends_still_running():  # a daily digest's send, given up on, still holds a thread
+        exit_now(status)
     sys.exit(status)
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..delivery.channel_url import known_secrets, redact
+from ..secrets import known_secrets, redact
 
 PARSER_LOGGER = "newswatch.crawler.article"
 

@@ -13,7 +13,9 @@ from ...storage import deliveries
 from ...storage.store import Store
 from ..config import ChannelConfig, Config
 from ..delivery.messages import test_message
-from ..delivery.notify import SEND_SECONDS, send
+from ..delivery.notify import SEND_SECONDS
+from ..delivery.sender import send
+from ..secrets import redact
 
 
 def send_tests(channels: Sequence[ChannelConfig], console: Console | None = None) -> bool:
@@ -21,7 +23,11 @@ def send_tests(channels: Sequence[ChannelConfig], console: Console | None = None
     console = console or Console(soft_wrap=True, highlight=False)
     all_ok = True
     for channel in channels:
-        reason = send(channel, test_message(channel.name, channel.url.service), SEND_SECONDS)
+        try:
+            answer = send(channel, test_message(channel.name, channel.url.service), SEND_SECONDS)
+            reason = answer.reason
+        except Exception as exc:  # noqa: BLE001 - one channel's crash is its answer
+            reason = redact(f"{type(exc).__name__}: {exc}")
         line = Text(f"{channel.name} ({channel.url.service}): ")
         if reason is None:
             line.append("ok, the channel accepted the test message", style="green")

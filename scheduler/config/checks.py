@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import os.path
 import re
 import zoneinfo
 from collections.abc import Callable, Container
@@ -19,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...crawler.article import pattern_problem, selector_problem
-from ..delivery.channel_url import ChannelURL, ChannelURLError
+from .channel_url import ChannelURL, ChannelURLError
 from .durations import parse_duration
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ...crawler.article import ExtractRules
-from ..delivery.channel_url import ChannelURL
 from . import checks
+from .channel_url import ChannelURL
 from .checks import list_of, optional
 from .fts import query_problem
 from .settings import REQUIRED, block, items, leaves, section, setting

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..delivery.digest import write_from_database
-from ..delivery.notify import send_digest
+from ..delivery.digest_channels import send_daily_digest
 
 logger = logging.getLogger("newswatch.daemon")
 
@@ -32,8 +32,4 @@ def write_daily_digest(config: Config, now: datetime) -> None:
     except Exception:  # the daemon outlives a digest that failed
         logger.exception("daily digest not written")
         return
-    channels = [channel for channel in config.notify if channel.digest]
-    if channels:
-        send_digest(
-            channels, path.read_text(encoding="utf-8"), path.stem, markdown=path.suffix == ".md"
-        )
+    send_daily_digest(config, path.stem)

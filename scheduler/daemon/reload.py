@@ -42,7 +42,10 @@ def write_snapshot(config: Config, path: Path) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         head = f"# newswatch run: the last good copy of {config.path}, paths made absolute.\n"
-        tmp.write_text(head + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        # Readable by our user only: a channel URL written without ${VAR} holds its secret.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(head + yaml.safe_dump(data, sort_keys=False))
         same = dataclasses.replace(load_config(tmp), path=config.path) == config
         if same:
             os.replace(tmp, path)

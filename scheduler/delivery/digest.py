@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from ...storage import alerts as sql
 from ...storage.store import Store, iso, reading, utcnow
 from ..config import Config, show_duration
-from .plain_text import one_line, safe_url
+from .plain_text import defused, one_line, safe_url
 
 logger = logging.getLogger("newswatch.digest")
 
@@ -46,13 +47,19 @@ def show_window(seconds: float) -> str:
 
 
 def collect(
-    source: Store | sqlite3.Connection | None, config: Config, window: float
+    source: Store | sqlite3.Connection | None,
+    config: Config,
+    window: float,
+    topics: Collection[str] | None = None,
 ) -> list[TopicGroup]:
-    """Alerts created within ``window`` seconds, by topic (config order), newest first."""
+    """Alerts created within ``window`` seconds, by topic (config order), newest first; only
+    those of ``topics`` when given (a notification channel's)."""
     if source is None:  # no database yet
         return []
     since = iso(utcnow() - timedelta(seconds=window))
     rows = sql.alerts_since(source, since)
+    if topics is not None:
+        rows = [row for row in rows if row["topic"] in topics]
     by_topic: dict[str, list[dict]] = {}
     for row in rows:
         by_topic.setdefault(row["topic"], []).append(row)
@@ -73,12 +80,13 @@ def when(row: dict) -> str:
 
 
 def md_text(text: str | None) -> str:
-    """Plain text inside a Markdown paragraph: no emphasis, link, HTML or entity survives.
+    """Plain text inside a Markdown paragraph: no emphasis, link, HTML, entity or mention
+    survives (mentions and addresses are broken as in a notification, see ``defused``).
 
     ``<``, ``>`` and ``&`` become entities rather than backslash escapes, which not every
     Markdown renderer honours; the rest of the inline syntax is backslash-escaped.
     """
-    text = _MD_SPECIAL.sub(r"\\\1", one_line(text))
+    text = _MD_SPECIAL.sub(r"\\\1", defused(one_line(text)))
     return re.sub("[&<>]", lambda m: _MD_ENTITIES[m.group()], text)
 
 
@@ -180,10 +188,14 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def render(
-    source: Store | sqlite3.Connection | None, config: Config, window: float, fmt: str
+    source: Store | sqlite3.Connection | None,
+    config: Config,
+    window: float,
+    fmt: str,
+    topics: Collection[str] | None = None,
 ) -> tuple[str, int]:
-    """The digest text and how many alerts it holds."""
-    groups = collect(source, config, window)
+    """The digest text and how many alerts it holds (of ``topics``, when given)."""
+    groups = collect(source, config, window, topics)
     renderer = render_html if fmt == "html" else render_markdown
     generated = iso(utcnow())
     return renderer(groups, generated, show_window(window)), sum(len(g.alerts) for g in groups)

@@ -1,25 +1,31 @@
 """The words of a notification: one alert, or a cycle's alerts grouped by topic.
 
-Titles hold only our words and configured names (topics, channels): not every service escapes
-a title. Everything from the web (headline, snippet, matched terms) is made inert: one line,
-no mention, no address a chat client would turn into a link. The message goes to apprise as
-plain text, which it escapes for each channel's format (HTML for e-mail and Telegram,
-Markdown for Discord or Matrix), so no headline can add markup either. Every message ends with
-its idempotency key, the ids of the alerts it carries, so a receiver can drop a repeat.
+A message body is Markdown, which apprise turns into each service's own format (HTML for
+e-mail and Telegram, a dialect for Slack, plain text for a webhook or an SMS). Everything in it
+from the web (headline, snippet, matched words, the outlet's stated time) is inert: escaped
+Markdown with no mention and no address a client would turn into a link; the story's own link
+is percent-encoded so it stays one link. Titles hold only our words and configured names
+(topics, channels): not every service escapes a title. Every message ends with its key, the ids
+of the alerts it carries, so a receiver can drop a repeat.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .local_time import local_time
-from .plain_text import inert, safe_url
+from .plain_text import inert, markdown_link
 
 ALERTS_PER_MESSAGE = 25  # a batch longer than this is sent as several messages
 TITLE_CHARS = 200
 SNIPPET_CHARS = 300
 KEY_PREFIX = "newswatch-alerts:"
+
+
+def alert_key(alert_ids: Iterable[int]) -> str:
+    """The idempotency key: the same alerts, the same key, whenever they are sent again."""
+    return KEY_PREFIX + ",".join(map(str, alert_ids))
 
 
 @dataclass(frozen=True)
@@ -28,20 +34,15 @@ class Message:
     body: str
     alert_ids: tuple[int, ...]
 
-    @property
-    def key(self) -> str:
-        """The idempotency key: the same alerts, the same key, whenever they are sent again."""
-        return KEY_PREFIX + ",".join(map(str, self.alert_ids))
-
 
 def alert_lines(row: dict, zone: str) -> list[str]:
-    """One alert as a few lines: headline, outlet and time and terms, snippet, link."""
+    """One alert as a few lines: headline, outlet and time and words, snippet, link."""
     terms = ", ".join(inert(term) for term in row.get("terms") or [])
     meta = " · ".join(
         part
         for part in (
             inert(row.get("feed")),
-            local_time(row.get("published") or row.get("first_seen"), zone),
+            inert(local_time(row.get("published") or row.get("first_seen"), zone)),
             f"matched: {terms}" if terms else "",
         )
         if part
@@ -49,19 +50,17 @@ def alert_lines(row: dict, zone: str) -> list[str]:
     lines = [inert(row.get("title") or row.get("url"), TITLE_CHARS), meta]
     if row.get("snippet"):
         lines.append(inert(row["snippet"], SNIPPET_CHARS))
-    link = safe_url(row.get("url"))
+    link = markdown_link(row.get("url"))
     if link:
         lines.append(link)
     return lines
 
 
 def single(row: dict, zone: str) -> Message:
-    """One alert, one message; the headline opens the body (a title is not escaped by every
-    service, so it holds only our own words and the topic's configured name)."""
-    title = f"newswatch: {row['topic']} alert"
-    message = Message(title, "", (row["alert_id"],))
-    body = "\n".join([*alert_lines(row, zone), "", message.key])
-    return Message(title, body, message.alert_ids)
+    """One alert, one message; the headline opens the body."""
+    ids = (row["alert_id"],)
+    body = "\n".join([*alert_lines(row, zone), "", alert_key(ids)])
+    return Message(f"newswatch: {row['topic']} alert", body, ids)
 
 
 def batches(rows: Sequence[dict], zone: str, topic_order: Sequence[str]) -> list[Message]:
@@ -75,11 +74,8 @@ def batches(rows: Sequence[dict], zone: str, topic_order: Sequence[str]) -> list
         counts: dict[str, int] = {}
         for row in chunk:
             counts[row["topic"]] = counts.get(row["topic"], 0) + 1
-        title = (
-            f"newswatch: {len(chunk)} alert{'s' * (len(chunk) != 1)} ("
-            + ", ".join(f"{inert(topic)} {n}" for topic, n in counts.items())
-            + ")"
-        )
+        per_topic = ", ".join(f"{topic} {n}" for topic, n in counts.items())
+        title = f"newswatch: {len(chunk)} alert{'s' * (len(chunk) != 1)} ({per_topic})"
         lines: list[str] = []
         for topic in counts:
             lines += [f"{topic} ({counts[topic]})", ""]
@@ -87,7 +83,7 @@ def batches(rows: Sequence[dict], zone: str, topic_order: Sequence[str]) -> list
                 if row["topic"] == topic:
                     lines += [*alert_lines(row, zone), ""]
         ids = tuple(row["alert_id"] for row in chunk)
-        lines.append(Message("", "", ids).key)
+        lines.append(alert_key(ids))
         messages.append(Message(title, "\n".join(lines), ids))
     return messages
 

@@ -60,20 +60,47 @@ def safe_url(url: str | None) -> str | None:
     return quote(one_line(url), safe=":/?#[]@!$&'()*+,;=%~")
 
 
-# Words that page a whole room on chat services (Slack, Discord, Mattermost, Teams), and the
-# "<!channel>" / "<@U123>" forms of Slack: a headline must never ping anyone.
-_MENTION = re.compile(r"([@＠])(?=(?:everyone|here|channel|all|room)\b)|(<)(?=[!@#])", re.I)
+# What text from the web must not do in a chat message. A mention: "@everyone", "@here",
+# Mattermost's "@name", Slack's "<!channel>" and "<@U123>". A link: an address with a scheme,
+# or a bare domain ("evil.example/login") that clients turn into one. Each is broken with a
+# zero-width space, which no reader sees.
+_MENTION = re.compile(r"([@＠])(?=\w)|(<)(?=[!@#])")
 _SCHEME = re.compile(r"\b([a-z][a-z0-9+.-]*):(?=//)", re.I)
+_DOMAIN_DOT = re.compile(r"(?<=[\w-])\.(?=[a-z][a-z0-9-]*\b)", re.I)
 ZERO_WIDTH = "\u200b"
+# Markdown that text could start: emphasis, strike, spoilers, code, links, HTML, headings,
+# quotes and lists at the start of the line. Escaped with a backslash, as Markdown itself does.
+_MARKDOWN = re.compile(r"([\\`*_~|\[\]<>])")
+_LINE_START = re.compile(r"^(\s*)([#>+-])|^(\s*\d+)([.)])")
+
+
+def defused(text: str) -> str:
+    """``text`` that cannot mention anyone or turn into a link, however it is shown."""
+    text = _MENTION.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH, text)
+    text = _SCHEME.sub(lambda m: m.group(1) + ":" + ZERO_WIDTH, text)
+    return _DOMAIN_DOT.sub("." + ZERO_WIDTH, text)
 
 
 def inert(text: str | None, limit: int | None = None) -> str:
-    """One line of untrusted text that cannot mention, ping or link in a chat message.
+    """One line of untrusted text for a Markdown message: no markup, mention or link in it.
 
-    The channel's own format is escaped by apprise (the message goes as plain text, which it
-    escapes for HTML and Markdown targets); what plain text itself can still do, a mention or
-    an address a client turns into a link, is broken with a zero-width space.
+    Markdown specials are escaped (a renderer shows them as they are; apprise turns the escapes
+    into plain characters for HTML and text services), and mentions and addresses are broken.
     """
-    flat = one_line(text, limit)
-    flat = _MENTION.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH, flat)
-    return _SCHEME.sub(lambda m: m.group(1) + ":" + ZERO_WIDTH, flat)
+    flat = defused(one_line(text, limit))
+    flat = _MARKDOWN.sub(r"\\\1", flat)
+    return _LINE_START.sub(_escape_line_start, flat)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, marker = (match.group(1), match.group(2)) if match.group(2) else match.group(3, 4)
+    return f"{lead}\\{marker}"
+
+
+def markdown_link(url: str | None) -> str | None:
+    """An http(s) URL that stays one link in Markdown: the characters Markdown reads as markup
+    (``_`` ``*`` ``~`` ``|`` and brackets) percent-encoded, which names the same resource."""
+    safe = safe_url(url)
+    if safe is None:
+        return None
+    return safe.translate({ord(c): f"%{ord(c):02X}" for c in "_*~|[]<>()`\\"})
