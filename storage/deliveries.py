@@ -96,37 +96,47 @@ def mark_sent(store: Store, channel: str, alert_ids: Sequence[int]) -> None:
             [(now, alert_id, channel) for alert_id in alert_ids],
         )
         db.execute(
-            "UPDATE channels SET failures = 0, retry_at = NULL, last_attempt = ?, last_ok = ?,"
-            " last_error = NULL WHERE name = ?",
+            "UPDATE channels SET failures = 0, failing_since = NULL, retry_at = NULL,"
+            " last_attempt = ?, last_ok = ?, last_error = NULL WHERE name = ?",
             [now, now, channel],
         )
 
 
-def mark_failed(store: Store, channel: str, error: str, retry_at: str, max_attempts: int) -> int:
-    """A send to ``channel`` failed: back it off; returns the alerts given up.
+def mark_failed(
+    store: Store,
+    channel: str,
+    alert_ids: Sequence[int],
+    error: str,
+    retry_at: str,
+    max_attempts: int,
+) -> int:
+    """A message to ``channel`` failed: count the attempt, back it off; returns alerts given up.
 
-    Every alert the channel owes waited on this attempt, so each counts it; one whose channel
-    failed ``max_attempts`` times since it was queued is given up (``failed``). An alert queued
-    during a long outage so waits its own ten attempts, and a channel that is down for good
-    keeps no backlog.
+    An alert is given up (``failed``) when it was itself tried ``max_attempts`` times, or when
+    its channel has failed ``max_attempts`` times in a row since before the alert was queued:
+    a channel down for good keeps no backlog, and what was queued while it was down still gets
+    its own tries once it answers again.
     """
     now = store.now()
     with store.write() as db:
-        db.execute(
+        db.conn.executemany(
             "UPDATE deliveries SET attempts = attempts + 1, last_error = ?"
-            " WHERE channel = ? AND state = 'pending'",
-            [error, channel],
+            " WHERE alert_id = ? AND channel = ? AND state = 'pending'",
+            [(error, alert_id, channel) for alert_id in alert_ids],
         )
-        given_up = db.execute(
-            "UPDATE deliveries SET state = 'failed'"
-            " WHERE channel = ? AND state = 'pending' AND attempts >= ?",
-            [channel, max_attempts],
-        ).rowcount
         db.execute(
-            "UPDATE channels SET failures = failures + 1, retry_at = ?, last_attempt = ?,"
-            " last_error = ? WHERE name = ?",
-            [retry_at, now, error, channel],
+            "UPDATE channels SET failures = failures + 1, failing_since = coalesce("
+            "failing_since, ?), retry_at = ?, last_attempt = ?, last_error = ? WHERE name = ?",
+            [now, retry_at, now, error, channel],
         )
+        failures, since = db.execute(
+            "SELECT failures, failing_since FROM channels WHERE name = ?", [channel]
+        ).fetchone()
+        given_up = db.execute(
+            "UPDATE deliveries SET state = 'failed' WHERE channel = ? AND state = 'pending'"
+            " AND (attempts >= ? OR (? >= ? AND created <= ?))",
+            [channel, max_attempts, failures, max_attempts, since],
+        ).rowcount
     return given_up
 
 

@@ -185,6 +185,7 @@ def m008_notifications(db: Database) -> None:
             first_seen TEXT NOT NULL,
             alert_through INTEGER NOT NULL,
             failures INTEGER NOT NULL DEFAULT 0,
+            failing_since TEXT,
             retry_at TEXT,
             last_attempt TEXT,
             last_ok TEXT,

@@ -154,11 +154,29 @@ def test_a_channel_that_keeps_failing_is_given_up_at_the_limit(tmp_path, webhook
             clock.now += timedelta(hours=6)  # past the longest backoff
             cycle(store, config, clock=clock)
             tried.append(len(webhook.refused))
-        # Both alerts waited on each of the ten failed attempts: both are given up.
-        assert states(store, "ops") == [(1, "failed", MAX_ATTEMPTS), (2, "failed", MAX_ATTEMPTS)]
+        # The first alert was tried ten times; the second, queued before the channel began to
+        # fail, is given up with it (its channel failed ten times in a row since).
+        assert states(store, "ops") == [(1, "failed", MAX_ATTEMPTS), (2, "failed", 0)]
         assert deliveries.channel_report(store)["ops"]["failed"] == 2
     assert tried[:5] == [1, 2, 3, 3, 4]  # retried at once, then only after its backoff
     assert len(webhook.refused) == MAX_ATTEMPTS and webhook.received == []
+
+
+def test_alerts_queued_while_a_channel_is_down_get_their_own_tries(tmp_path, webhook):
+    config = setup(tmp_path, [channel("ops", webhook.url(), batch=False)])
+    webhook.statuses = [500] * MAX_ATTEMPTS
+    clock = Clock()
+    with Store(config.database, clock=clock) as store:
+        cycle(store, config, [("a", "North Korea before", "")], clock=clock)
+        clock.now += timedelta(minutes=1)
+        cycle(store, config, [("b", "North Korea during", "")], clock=clock)
+        while states(store, "ops")[0][1] == "pending":
+            clock.now += timedelta(hours=6)
+            cycle(store, config, clock=clock)
+        assert states(store, "ops") == [(1, "failed", MAX_ATTEMPTS), (2, "pending", 0)]
+        clock.now += timedelta(hours=6)
+        cycle(store, config, clock=clock)  # the channel answers again
+        assert states(store, "ops") == [(1, "failed", MAX_ATTEMPTS), (2, "sent", 1)]
 
 
 def test_a_failing_channel_does_not_hold_up_another(tmp_path, webhook):

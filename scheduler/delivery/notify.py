@@ -2,10 +2,11 @@
 
 It runs after the alert log and the digest are written, inside a time budget of its own that
 ends before the cycle's deadline. A channel that fails (refused, 5xx, no answer, bad
-credentials) is retried at the next cycle, then with backoff; an alert it still owes after the
-channel failed ``MAX_ATTEMPTS`` times since the alert was queued is given up. Channels are sent
-to in parallel, each from its own thread with its own connection to the database, and a
-delivery is marked sent only after its channel accepted the message.
+credentials) is retried at the next cycle, then with backoff; an alert is given up after it
+was tried ``MAX_ATTEMPTS`` times, or after its channel failed that many times in a row since
+before it was queued (``storage.deliveries.mark_failed``). Channels are sent to in parallel,
+each from its own thread with its own connection to the database, and a delivery is marked
+sent only after its channel accepted the message.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ SEND_SECONDS = 20.0  # one message: a channel that has not answered by then has 
 MIN_SEND_SECONDS = 1.0  # a send is not started with less time than this left
 REPORT_SECONDS = 2.0  # each send ends this long before the budget, to report in time
 DEADLINE_MARGIN_SECONDS = 15.0  # kept free before schedule.deadline for the cycle to end
-MAX_ATTEMPTS = 10  # failures of its channel after which an owed alert is given up
+MAX_ATTEMPTS = 10  # tries of an alert, or failures in a row of its channel, before giving up
 FIRST_BACKOFF_SECONDS = 300.0  # after a second failure in a row; doubling after each next one
 MAX_BACKOFF_SECONDS = 6 * 3600.0
 PENDING_PER_CYCLE = 500  # alerts one channel is sent per cycle, oldest first
@@ -126,6 +127,7 @@ def notify_channel(
             outcome.given_up = deliveries.mark_failed(
                 store,
                 channel.name,
+                message.alert_ids,
                 answer.reason,
                 backoff(failures, clock()),
                 MAX_ATTEMPTS,
