@@ -3,6 +3,7 @@ service, never by its URL (it holds secrets)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -43,7 +44,10 @@ def channel_rows(config: Config) -> list[dict]:
     report: dict[str, dict] = {}
     if config.database.exists():
         with Store(config.database, readonly=True) as store:
-            report = deliveries.channel_report(store)
+            try:
+                report = deliveries.channel_report(store)
+            except sqlite3.OperationalError:  # a database no crawl of this version has opened
+                report = {}
     rows = []
     for channel in config.notify:
         state = report.get(channel.name, {})
