@@ -256,6 +256,7 @@ class NewsSpider(scrapy.Spider):
             feed=job.feed.name,
             links=list(job.links),
             source=article.source,
+            language=article.language,
             backfill=job.backfill,
             replaces=job.retry_of,
         )

@@ -13,6 +13,7 @@ from ..storage import deliveries
 from ..storage.store import FeedPoll, Store, iso, utcnow
 from .config import Config
 from .delivery.alert_log import deliver_or_log
+from .delivery.atom import update_feeds_or_log
 from .delivery.digest import update_digest
 from .delivery.notify import budget_left, notify
 from .extraction_health import extraction_warnings
@@ -136,6 +137,7 @@ def run_cycle(
             logger.warning(warning)
         summary.alerts = after_crawl(store, config, boundary, stats["replaced_ids"])
         update_digest(store, config)
+        update_feeds_or_log(store, config)
         summary.notified = notify_channels(store, config, started, clock)
         summary.seconds = time.monotonic() - started
         store.finish_run(run_id, **summary.run_counts())

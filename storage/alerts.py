@@ -54,3 +54,62 @@ def alerts_since(
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY a.created DESC, a.id DESC"
     return rows_as_dicts(connection(source).execute(sql, params))
+
+
+def latest(source: Store | sqlite3.Connection, limit: int, topic: str | None = None) -> list[dict]:
+    """The newest ``limit`` alerts (of ``topic``), newest first: what an Atom feed lists."""
+    where, params = "", []
+    if topic is not None:
+        where, params = "WHERE a.topic = ?", [topic]
+    cursor = connection(source).execute(
+        f"SELECT {ALERT_COLUMNS} FROM alerts a JOIN stories s ON s.id = a.story_id {where}"
+        " ORDER BY a.id DESC LIMIT ?",
+        [*params, limit],
+    )
+    return rows_as_dicts(cursor)
+
+
+def newest_per_topic(source: Store | sqlite3.Connection) -> dict[str, int]:
+    """Each topic's newest alert id (one index lookup per topic)."""
+    rows = connection(source).execute("SELECT topic, max(id) FROM alerts GROUP BY topic")
+    return dict(rows.fetchall())
+
+
+def languages(source: Store | sqlite3.Connection, story_ids: Sequence[int]) -> dict[int, str]:
+    """The language each story's page states, where it states one."""
+    found: dict[int, str] = {}
+    ids = list(dict.fromkeys(story_ids))
+    conn = connection(source)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        try:
+            rows = conn.execute(
+                f"SELECT id, language FROM stories WHERE language IS NOT NULL"
+                f" AND id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        except sqlite3.OperationalError:  # a database no crawl of this version has opened
+            return {}
+        found.update(rows)
+    return found
+
+
+def install_id(source: Store | sqlite3.Connection) -> str:
+    """This database's random id (see migration m009)."""
+    row = connection(source).execute("SELECT value FROM meta WHERE key = 'install_id'").fetchone()
+    return row[0]
+
+
+def feeds_written(store: Store) -> dict[str, tuple[int, str]]:
+    """Each Atom feed file written: the newest alert it holds, and the settings it used."""
+    rows = store.db.execute("SELECT name, through, settings FROM atom_feeds").fetchall()
+    return {name: (through, settings) for name, through, settings in rows}
+
+
+def record_feeds(store: Store, written: dict[str, tuple[int, str]], gone: Sequence[str]) -> None:
+    with store.write() as db:
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO atom_feeds (name, through, settings) VALUES (?, ?, ?)",
+            [(name, through, settings) for name, (through, settings) in written.items()],
+        )
+        db.conn.executemany("DELETE FROM atom_feeds WHERE name = ?", [(name,) for name in gone])

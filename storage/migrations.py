@@ -211,3 +211,25 @@ def m008_notifications(db: Database) -> None:
     )
     db.execute("CREATE INDEX deliveries_by_state ON deliveries(channel, state, alert_id)")
     db.execute("ALTER TABLE runs ADD COLUMN notified INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m009_reading(db: Database) -> None:
+    # The language a story's page states (``id``, ``en``): the digest tells a browser with it.
+    db.execute("ALTER TABLE stories ADD COLUMN language TEXT")
+    # A topic's latest alerts (its Atom feed) and its newest alert, without a scan.
+    db.execute("CREATE INDEX alerts_by_topic ON alerts(topic, id)")
+    # This database's own id, random, so the Atom entry ids of two installs never collide.
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta (key, value) VALUES ('install_id', lower(hex(randomblob(8))))")
+    # What each Atom feed file was written from: rewritten when its topic has a newer alert,
+    # or the settings it was written with changed.
+    db.execute(
+        """
+        CREATE TABLE atom_feeds (
+            name TEXT PRIMARY KEY,
+            through INTEGER NOT NULL,
+            settings TEXT NOT NULL
+        )
+        """
+    )

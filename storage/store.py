@@ -76,6 +76,7 @@ class NewStory:
     feed: str
     links: list[str] = field(default_factory=list)  # other variants that name this story
     source: str | None = None
+    language: str | None = None  # as the page states it (``id``, ``en``)
     extraction: str = "page"  # "page": parsed from the article; "feed": the page failed
     backfill: bool = False  # found on a feed's first poll: stored, never alerted (unless asked)
     retries: int = 0  # for a story kept from its feed entry: times its page is asked again
@@ -174,8 +175,8 @@ class Store:
             if created:
                 cursor = db.execute(
                     "INSERT INTO stories (url, title, body, published, authors, feed, first_seen,"
-                    " source, extraction, backfill, retries_left)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " source, extraction, backfill, retries_left, language)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         story.url,
                         story.title,
@@ -188,6 +189,7 @@ class Store:
                         story.extraction,
                         int(story.backfill),
                         story.retries if story.extraction == "feed" else 0,
+                        story.language,
                     ],
                 )
                 story_id = cursor.lastrowid
@@ -219,13 +221,15 @@ class Store:
         with self.write() as db:
             cursor = db.execute(
                 "UPDATE stories SET title = ?, body = ?, published = ?, authors = ?, source = ?,"
-                " extraction = 'page', retries_left = 0 WHERE id = ? AND extraction = 'feed'",
+                " language = ?, extraction = 'page', retries_left = 0"
+                " WHERE id = ? AND extraction = 'feed'",
                 [
                     story.title,
                     story.body or "",
                     story.published,
                     json.dumps(story.authors, ensure_ascii=False),
                     story.source,
+                    story.language,
                     story.replaces,
                 ],
             )

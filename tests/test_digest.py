@@ -20,15 +20,21 @@ from conftest import write_config
 EVIL = '<script>alert("x")</script> *bold* [link](javascript:alert(1)) & co\n# Heading'
 
 
-def add(store, key, title, body="", url=None):
+def add(store, key, title, body="", url=None, language=None):
     url = url or f"https://example.com/{key}"
-    store.add_story(NewStory(url, title, body, "2025-06-02T08:00:00+07:00", [], "wire"))
+    story = NewStory(url, title, body, "2025-06-02T01:00:00+00:00", [], "wire", language=language)
+    store.add_story(story)
 
 
 @pytest.fixture
 def setup(tmp_path):
     topics = [("seoul", "seoul"), ("korea", '"north korea"')]
-    path = write_config(tmp_path, [("wire", "http://127.0.0.1:9/feed.xml")], topics=topics)
+    path = write_config(
+        tmp_path,
+        [("wire", "http://127.0.0.1:9/feed.xml")],
+        topics=topics,
+        schedule={"timezone": "Asia/Jakarta"},
+    )
     config = load_config(path)
     old = datetime.now(UTC) - timedelta(days=2)
     with Store(config.database, clock=lambda: old) as store:  # alerts outside the 24h window
@@ -56,7 +62,7 @@ def test_markdown_groups_by_topic_newest_first_within_the_window(setup):
     seoul = text[text.index("## seoul") : text.index("## korea")]
     assert seoul.index("North Korea and Seoul") < seoul.index("Seoul first")  # newest first
     assert "[Seoul first](<https://example.com/a>)" in text
-    assert "wire · 2025-06-02T08:00:00+07:00" in text
+    assert "wire · 2025-06-02 08:00 WIB" in text  # the time in schedule.timezone
     assert "> Rain in Seoul." in text
     path, count = digest.write_digest(store, config, window=7 * 86400)
     assert count == 5 and "last week" in path.read_text("utf-8")
@@ -139,3 +145,34 @@ def test_digest_command_before_the_first_crawl(tmp_path):
     assert result.exit_code == 0, result.output
     assert "No alerts." in (tmp_path / "digest.md").read_text()
     assert not (tmp_path / "newswatch.db").exists()
+
+
+def test_a_story_of_two_topics_says_so_in_each_and_shows_its_words(setup):
+    store, config = setup
+    text, _ = digest.render(store, config, 86400, "md")
+    seoul = text[text.index("## seoul") : text.index("## korea")]
+    korea = text[text.index("## korea") :]
+    both = "wire · 2025-06-02 08:00 WIB  \nmatched: north korea  \nalso: seoul"
+    assert both in korea
+    assert "matched: seoul  \nalso: korea" in seoul
+    assert (
+        "Seoul first](<https://example.com/a>)\n\nwire · 2025-06-02 08:00 WIB  \nmatched: seoul\n"
+        in seoul
+    )
+
+
+def test_html_takes_its_language_from_the_stories_it_lists(tmp_path):
+    config = load_config(
+        write_config(
+            tmp_path, [("wire", "http://127.0.0.1:9/feed.xml")], topics=[("korut", "korut")]
+        )
+    )
+    with Store(config.database) as store:
+        before = before_crawl(store, config)
+        add(store, "a", "Korut uji rudal", language="id")
+        add(store, "b", "Korut kirim tentara", language="id")
+        add(store, "c", "Korut and the talks", language="en")
+        after_crawl(store, config, before)
+        page, _ = digest.render(store, config, 86400, "html")
+    assert '<html lang="id">' in page  # most of what it lists
+    assert page.count('<article lang="en">') == 1 and page.count("<article>") == 2

@@ -116,6 +116,7 @@ def jsonld_article(tree: HtmlElement) -> dict[str, Any]:
         "created": node.get("dateCreated"),
         "author": node.get("author") or node.get("creator"),
         "publisher_name": publisher.get("name") if isinstance(publisher, dict) else None,
+        "language": node.get("inLanguage"),
     }
 
 

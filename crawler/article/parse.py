@@ -24,6 +24,7 @@ from .dates import (
     stated_published,
 )
 from .decoding import decode_html, header_value, is_amp_page, is_not_html, load_tree
+from .language import page_language
 from .metadata import jsonld_article, jsonld_text, page_meta
 from .rules import NO_RULES, ExtractRules, drop_elements, select_body, select_text
 from .title import choose_title
@@ -44,6 +45,7 @@ class Article:
     authors: list[str] = field(default_factory=list)
     source: str | None = None
     is_amp: bool = False
+    language: str | None = None  # as the page states it: ``id``, ``en``
     problem: str | None = None
 
     @classmethod
@@ -144,6 +146,7 @@ def _parse_unguarded(
         authors=authors,
         source=source,
         is_amp=is_amp_page(text),
+        language=page_language(tree, meta, ld),
     )
     if not body:
         logger.debug("no article text: %s", url)

@@ -14,6 +14,7 @@ from ...storage.alerts import alerts_since
 from ...storage.store import reading
 from ..config import Config
 from ..delivery.alert_log import alert_record
+from ..delivery.local_time import local_time
 from ..delivery.plain_text import json_line, one_line
 from .story_lines import since_iso, story_meta
 
@@ -40,12 +41,13 @@ def print_alerts(
         console.print(Text("no alerts"))
         return 0
     for row in rows:
-        head = Text(one_line(row["created"]).replace("T", " ")[:16] + "  ", style="dim")
+        created = local_time(row["created"], config.schedule.timezone)
+        head = Text(one_line(created) + "  ", style="dim")
         head.append(one_line(row["topic"]), style="cyan")
         head.append("  ")
         head.append(one_line(row["title"] or row["url"]), style="bold")
         console.print(head)
-        console.print(Text("  " + story_meta(row)))
+        console.print(Text("  " + story_meta(row, config.schedule.timezone)))
         if row["snippet"]:
             console.print(Text("  " + one_line(row["snippet"]), style="italic"))
     console.print(Text(f"{len(rows)} alert{'s' if len(rows) != 1 else ''}"))

@@ -13,6 +13,7 @@ from rich.text import Text
 from ...storage import deliveries
 from ...storage.store import Store
 from ..config import ChannelConfig, Config
+from ..delivery.local_time import local_time
 from ..delivery.messages import test_message
 from ..delivery.notify import SEND_SECONDS
 from ..delivery.sender import send
@@ -41,6 +42,7 @@ def send_tests(channels: Sequence[ChannelConfig], console: Console | None = None
 
 def channel_rows(config: Config) -> list[dict]:
     """Each configured channel with what the database knows of its deliveries."""
+    zone = config.schedule.timezone
     report: dict[str, dict] = {}
     if config.database.exists():
         with Store(config.database, readonly=True) as store:
@@ -58,8 +60,8 @@ def channel_rows(config: Config) -> list[dict]:
                 "sent": state.get("sent", 0),
                 "pending": state.get("pending", 0),
                 "failed": state.get("failed", 0),
-                "last_ok": state.get("last_ok") or "never",
-                "next_try": state.get("retry_at") or "next cycle",
+                "last_ok": local_time(state.get("last_ok"), zone) or "never",
+                "next_try": local_time(state.get("retry_at"), zone) or "next cycle",
                 "last_error": state.get("last_error") or "",
             }
         )

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from ...storage.store import Store
 from ..config import Config, show_duration
+from ..delivery.local_time import local_time
 
 
 def health_cell(health: dict) -> str:
@@ -25,7 +26,8 @@ def _interval(pinned: float | None, adapted: float | None) -> str:
 
 
 def feed_rows(config: Config) -> list[dict]:
-    """The configured feeds, each with what the database knows of it."""
+    """The configured feeds, each with what the database knows of it (times in local time)."""
+    zone = config.schedule.timezone
     states, counts, health = {}, {}, {}
     if config.database.exists():  # status never creates or changes the database
         with Store(config.database, readonly=True) as store:
@@ -38,12 +40,12 @@ def feed_rows(config: Config) -> list[dict]:
         rows.append(
             {
                 "feed": feed.name,
-                "last_poll": state.get("last_poll") or "never",
+                "last_poll": local_time(state.get("last_poll"), zone) or "never",
                 "result": state.get("last_result") or "-",
                 "stories": counts.get(feed.name, 0),
                 "errors": state.get("errors", 0),
                 "last_error": state.get("last_error") or "",
-                "next_poll": state.get("next_poll") or "next cycle",
+                "next_poll": local_time(state.get("next_poll"), zone) or "next cycle",
                 "interval": _interval(feed.interval, state.get("interval")),
                 "extraction": health_cell(health.get(feed.name, {})),
             }

@@ -44,7 +44,7 @@ def print_dry_run(
         rows = search_stories(conn, query, since_iso(since))
     for row in rows[:limit]:
         console.print(Text(one_line(row["title"] or row["url"]), style="bold"))
-        console.print(Text("  " + story_meta(row)))
+        console.print(Text("  " + story_meta(row, config.schedule.timezone)))
         if row["snippet"]:
             console.print(Text("  ") + highlighted(row["snippet"]))
         if row["terms"]:

@@ -106,6 +106,11 @@ class AlertsConfig:
         "`false`: the stories already in a feed when it is first polled are stored, not alerted",
     )
     digest_window: float = setting("24h", checks.duration, "how far back the digest reaches")
+    feed_entries: int = setting(
+        200,
+        checks.integer(lo=1, hi=10_000),
+        "alerts in each Atom feed (`alerts.atom` and `alerts-<topic>.atom`, beside the digest)",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,7 +129,8 @@ class ScheduleConfig:
     timezone: str = setting(
         "UTC",
         checks.timezone,
-        "time zone of `digest_at` (a zoneinfo name such as `Asia/Jakarta`)",
+        "time zone of `digest_at` and of every time a person reads (a zoneinfo name such as"
+        " `Asia/Jakarta`)",
     )
 
 

@@ -8,11 +8,11 @@ Every field from the web is flattened to one line and escaped for the output for
 from __future__ import annotations
 
 import html
+import json
 import logging
-import os
 import re
 import sqlite3
-import tempfile
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +21,8 @@ from pathlib import Path
 from ...storage import alerts as sql
 from ...storage.store import Store, iso, reading, utcnow
 from ..config import Config, show_duration
+from .files import atomic_write
+from .local_time import local_time
 from .plain_text import defused, one_line, safe_url
 
 logger = logging.getLogger("newswatch.digest")
@@ -60,6 +62,7 @@ def collect(
     rows = sql.alerts_since(source, since)
     if topics is not None:
         rows = [row for row in rows if row["topic"] in topics]
+    annotate(source, config, rows)
     by_topic: dict[str, list[dict]] = {}
     for row in rows:
         by_topic.setdefault(row["topic"], []).append(row)
@@ -72,8 +75,40 @@ def collect(
     return groups
 
 
-def when(row: dict) -> str:
-    return one_line(row.get("published") or row.get("first_seen") or row.get("created"))
+def annotate(source: Store | sqlite3.Connection, config: Config, rows: list[dict]) -> None:
+    """What a reader needs beside each alert row: its time in ``schedule.timezone``, the words
+    that matched, the page's language, and the other topics the same story alerted here."""
+    zone = config.schedule.timezone
+    order = {topic.name: i for i, topic in enumerate(config.topics)}
+    topics_of: dict[int, set[str]] = {}
+    for row in rows:
+        topics_of.setdefault(row["story_id"], set()).add(row["topic"])
+    languages = sql.languages(source, [row["story_id"] for row in rows])
+    for row in rows:
+        row["when"] = local_time(
+            row.get("published") or row.get("first_seen") or row.get("created"), zone
+        )
+        if isinstance(row.get("terms"), str):
+            row["terms"] = json.loads(row["terms"] or "[]")
+        row["language"] = languages.get(row["story_id"])
+        others = topics_of[row["story_id"]] - {row["topic"]}
+        row["also"] = sorted(others, key=lambda name: (order.get(name, len(order)), name))
+
+
+def main_language(groups: list[TopicGroup]) -> str | None:
+    """The language most of the listed stories state (the page's ``lang``), if any does."""
+    found = Counter(row["language"] for g in groups for row in g.alerts if row.get("language"))
+    return found.most_common(1)[0][0] if found else None
+
+
+def details(row: dict, escape) -> list[str]:
+    """The lines under a headline: outlet and time, the matched words, the other topics."""
+    lines = [f"{escape(row['feed'])} · {escape(row['when'])}"]
+    if row.get("terms"):
+        lines.append("matched: " + ", ".join(escape(term) for term in row["terms"]))
+    if row.get("also"):
+        lines.append("also: " + ", ".join(escape(topic) for topic in row["also"]))
+    return lines
 
 
 # -- Markdown ---------------------------------------------------------------------------------
@@ -108,7 +143,7 @@ def render_markdown(groups: list[TopicGroup], generated: str, window: str) -> st
             heading = f"[{title}](<{url}>)" if url else title
             out.append(f"### {heading}")
             out.append("")
-            out.append(f"{md_text(row['feed'])} · {md_text(when(row))}")
+            out.append("  \n".join(details(row, md_text)))
             if row["snippet"]:
                 out += ["", f"> {md_text(row['snippet'])}"]
             out.append("")
@@ -133,9 +168,11 @@ def h(text: str | None) -> str:
 
 def render_html(groups: list[TopicGroup], generated: str, window: str) -> str:
     total = sum(len(group.alerts) for group in groups)
+    language = main_language(groups)
+    lang = f' lang="{h(language)}"' if language else ""
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html{lang}><head><meta charset="utf-8">',
         # Self-contained and inert: no script, no remote resource can run or load.
         '<meta http-equiv="Content-Security-Policy"'
         " content=\"default-src 'none'; style-src 'unsafe-inline'\">",
@@ -156,8 +193,10 @@ def render_html(groups: list[TopicGroup], generated: str, window: str) -> str:
             if url:
                 href = html.escape(url, quote=True)
                 title = f'<a href="{href}" rel="noopener noreferrer">{title}</a>'
-            out.append(f"<article><h3>{title}</h3>")
-            out.append(f'<div class="meta">{h(row["feed"])} · {h(when(row))}</div>')
+            own = row.get("language")
+            lang = f' lang="{h(own)}"' if own and own != language else ""
+            out.append(f"<article{lang}><h3>{title}</h3>")
+            out.append(f'<div class="meta">{"<br>".join(details(row, h))}</div>')
             if row["snippet"]:
                 out.append(f"<blockquote>{h(row['snippet'])}</blockquote>")
             out.append("</article>")
@@ -171,22 +210,6 @@ def render_html(groups: list[TopicGroup], generated: str, window: str) -> str:
 # -- writing ----------------------------------------------------------------------------------
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def render(
     source: Store | sqlite3.Connection | None,
     config: Config,
@@ -197,7 +220,7 @@ def render(
     """The digest text and how many alerts it holds (of ``topics``, when given)."""
     groups = collect(source, config, window, topics)
     renderer = render_html if fmt == "html" else render_markdown
-    generated = iso(utcnow())
+    generated = local_time(iso(utcnow()), config.schedule.timezone)
     return renderer(groups, generated, show_window(window)), sum(len(g.alerts) for g in groups)
 
 
