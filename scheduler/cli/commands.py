@@ -260,6 +260,33 @@ def run_command(config_path: Path, log_file: Path | None, grace: float) -> None:
     sys.exit(status)
 
 
+SERVE_EXTRA = "newswatch serve needs Datasette, an optional extra: pip install 'newswatch[serve]'"
+
+
+@main.command()
+@config_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on (anyone who can reach it reads the whole store).",
+)
+@click.option(
+    "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="The port."
+)
+def serve(config_path: Path, host: str, port: int) -> None:
+    """The store in a browser, read-only, through Datasette, with the digest and Atom feeds."""
+    config = load_or_exit(config_path)
+    try:
+        from .serve.run import run_server
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in ("datasette", "uvicorn"):
+            raise
+        click.echo(SERVE_EXTRA, err=True)
+        sys.exit(1)
+    sys.exit(run_server(config, host, port))
+
+
 @main.command()
 @click.option(
     "--dir",
