@@ -41,7 +41,7 @@ def test_demo_exits_0_and_says_where_everything_is(demo):
         f"newswatch alerts -c {config}",
         f"-c {config}",
         "newswatch topics test ",
-        f"datasette {folder / 'newswatch.db'}",
+        f"newswatch serve -c {config}",
         str(folder / "digest.md"),
         str(folder / "alerts.jsonl"),
     ):

@@ -7,9 +7,9 @@ daemon runs it, because Scrapy's reactor cannot start twice in one process.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shlex
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -261,11 +261,15 @@ def show_paths(console: Console, folder: Path, config: Path, stories: int, alert
         f"newswatch topics test {query} -c {c}",
         f"newswatch digest -c {c} -o -",
         f"newswatch status -c {c}",
-        f"datasette {shlex.quote(str(folder / 'newswatch.db'))}",
+        f"newswatch serve -c {c}",
     ):
         say(console, f"  {line}")
-    if shutil.which("datasette") is None:
-        say(console, "  (datasette is not installed here: pip install datasette)", "dim")
+    if importlib.util.find_spec("datasette") is None:
+        say(
+            console,
+            "  (serve needs Datasette, not installed here: pip install 'newswatch[serve]')",
+            "dim",
+        )
     say(
         console,
         "topics test searches everything stored, backfill included: that query finds the"
