@@ -164,7 +164,11 @@ def test_the_stories_table_opens_on_headline_outlet_date_and_link(site):
     assert [row[1] for row in data["rows"]] == [title for _, title, _ in reversed(STORIES)]
     # What "Show all columns" leads to (the sort stays) is the whole table; so is a story's page.
     assert BODY_ONLY in get(site, "/newswatch/stories?_sort_desc=first_seen").text
-    assert BODY_ONLY in get(site, "/newswatch/stories/1").text
+    story = get(site, "/newswatch/stories/1").text  # top to bottom, the text at reading width
+    assert BODY_ONLY in story and '<dl class="newswatch-story">' in story
+    style = get(site, "/-/newswatch/static/newswatch.css")
+    assert style.status_code == 200 and "dl.newswatch-story" in style.text
+    assert 'href="/-/newswatch/static/newswatch.css"' in story
     assert BODY_ONLY in get(site, "/newswatch/stories.json").text  # the API stays whole
 
 

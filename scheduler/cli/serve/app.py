@@ -9,6 +9,8 @@ loads them.
 
 from __future__ import annotations
 
+from importlib import resources
+
 from datasette.app import Datasette
 from datasette.plugins import pm
 
@@ -26,6 +28,7 @@ DATASETTE_ERRORS = "datasette.handle_exception"  # ``errors`` takes its place an
 if pm.has_plugin(DATASETTE_ERRORS):
     pm.unregister(name=DATASETTE_ERRORS)
 
+STATIC = "/-/newswatch/static"  # metadata.yaml's extra_css_urls points here
 SETTINGS = {
     "suggest_facets": False,  # the facets that help are in the metadata; guesses cost time
     "allow_download": False,  # never hand out the file (Datasette refuses it for ours anyway)
@@ -35,7 +38,13 @@ SETTINGS = {
 def build_datasette(config: Config) -> Datasette:
     """A Datasette on ``config.database`` (which must exist): read-only, described, ours."""
     served = Served.of(config)
-    datasette = Datasette(metadata=metadata(served), settings=SETTINGS)
+    here = resources.files(__package__)
+    datasette = Datasette(
+        metadata=metadata(served),
+        settings=SETTINGS,
+        template_dir=str(here / "templates"),  # a story's page
+        static_mounts=[(STATIC.strip("/"), str(here / "static"))],  # the stylesheet
+    )
     remember(datasette, served)
     datasette.remove_database("_memory")  # Datasette adds it when given no file
     datasette.add_database(ReadOnlyDatabase(datasette, config.database), name=DATABASE)
