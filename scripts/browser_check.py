@@ -3,8 +3,9 @@
 It makes a demo store (`newswatch demo`, offline) with an HTML digest, starts `newswatch serve`
 on a free loopback port, and has headless Chromium load the index, the stories table, the
 alerts table, the canned queries, a story and the digest, saving one PNG per page in the folder
-named on the command line. It checks each page answers 200 before its screenshot, and that
-each PNG was written. Look at the PNGs: this is the check a person does.
+named on the command line. It checks each page answers 200 before its screenshot, that each
+PNG was written, and that the Atom feeds answer as Atom. Look at the PNGs: this is the check a
+person does.
 
     python scripts/browser_check.py SHOTS_DIR [--chromium PATH] [--keep]
 
@@ -43,6 +44,11 @@ PAGES = [
     ("feed-health", "/newswatch/feed_health", 700),
     ("story", "/newswatch/stories/13", 1100),
     ("digest", "/-/newswatch/digest", 1100),
+]
+# Fetched, not screenshotted (a browser offers an Atom feed as a download): (path, content type).
+FEEDS = [
+    ("/-/newswatch/alerts.atom", "application/atom+xml"),
+    ("/-/newswatch/alerts-korea-utara.atom", "application/atom+xml"),
 ]
 WIDTH = 1280
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -94,11 +100,16 @@ def wait_until_up(base: str, server: subprocess.Popen, timeout: float = 30) -> N
 
 
 def status_of(url: str) -> int:
+    return fetch(url)[0]
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    """(status, content type, body) of a GET."""
     try:
         with urllib.request.urlopen(url, timeout=10) as page:
-            return page.status
+            return page.status, page.headers.get("content-type", ""), page.read()
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, exc.headers.get("content-type", ""), b""
 
 
 def png_size(path: Path) -> tuple[int, int] | None:
@@ -170,6 +181,11 @@ def main() -> int:
             size = png_size(out)
             shown = f"{out} ({size[0]}x{size[1]})" if size else "-"
             print(f"{name:<17} {path:<62} {problem or 'ok'}: {shown}")
+        for path, wanted in FEEDS:
+            status, kind, body = fetch(base + path)
+            good = status == 200 and kind.startswith(wanted) and b"<feed" in body
+            failures += not good
+            print(f"{'feed':<17} {path:<62} {'ok' if good else 'FAILED'}: {status} {kind}")
     finally:
         server.send_signal(signal.SIGINT)
         try:
