@@ -97,6 +97,9 @@ alerts:
   backfill: false   # a feed's first poll stores its stories but does not alert on them
   digest_window: 30d
 
+schedule:
+  timezone: Asia/Jakarta          # every time a person reads: the digest, alerts, status
+
 crawl:
   user_agent: "newswatch-demo/0.1"
   delay: 0                        # a real outlet deserves the default 1 s between requests
