@@ -9,9 +9,11 @@ the outlet wrote it, since there is nothing to convert it from.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
+@lru_cache(maxsize=4096)  # a digest shows each story's time once per topic it matched
 def local_time(value: str | None, zone: str) -> str:
     """``value`` (ISO 8601) in ``zone``, or as written when it has no offset; "" for none."""
     if not value:

@@ -23,7 +23,11 @@ _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 def flatten(text: str | None) -> str:
     """``text`` with line breaks, control characters and runs of spaces made single spaces."""
-    return _BREAKING.sub(" ", text.translate(_BIDI)) if text else ""
+    if not text:
+        return ""
+    if not text.isascii():  # bidi controls are not ASCII: most English text skips the table
+        text = text.translate(_BIDI)
+    return _BREAKING.sub(" ", text)
 
 
 def one_line(text: str | None, limit: int | None = None) -> str:
@@ -76,9 +80,13 @@ _LINE_START = re.compile(r"^(\s*)([#>+-])|^(\s*\d+)([.)])")
 
 def defused(text: str) -> str:
     """``text`` that cannot mention anyone or turn into a link, however it is shown."""
-    text = _MENTION.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH, text)
-    text = _SCHEME.sub(lambda m: m.group(1) + ":" + ZERO_WIDTH, text)
-    return _DOMAIN_DOT.sub("." + ZERO_WIDTH, text)
+    if "@" in text or "＠" in text or "<" in text:  # the cheap test first: most text has none
+        text = _MENTION.sub(lambda m: (m.group(1) or m.group(2)) + ZERO_WIDTH, text)
+    if "://" in text:
+        text = _SCHEME.sub(lambda m: m.group(1) + ":" + ZERO_WIDTH, text)
+    if "." in text:
+        text = _DOMAIN_DOT.sub("." + ZERO_WIDTH, text)
+    return text
 
 
 def inert(text: str | None, limit: int | None = None) -> str:
