@@ -19,6 +19,7 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,11 +49,18 @@ def feed_name(topic: str | None) -> str:
     return ALL_TOPICS if topic is None else f"alerts-{topic}.atom"
 
 
+@lru_cache(maxsize=65536)  # a story is in as many feeds as topics it matched: cleaned once
 def xml_text(text: str | None, limit: int | None = None) -> str:
     """One line of text that XML 1.0 can hold (ElementTree escapes the rest)."""
     return _NOT_XML.sub("", one_line(text, limit))
 
 
+@lru_cache(maxsize=65536)
+def link_of(url: str | None) -> str | None:
+    return safe_url(url)
+
+
+@lru_cache(maxsize=65536)
 def rfc3339(value: str | None, zone: str) -> str | None:
     """An ISO 8601 time with an offset, in ``zone``; None for a date or a clock without one."""
     if not value or len(value) <= 10:
@@ -67,7 +75,9 @@ def rfc3339(value: str | None, zone: str) -> str | None:
 
 
 def _element(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
-    child = ET.SubElement(parent, f"{{{ATOM}}}{name}", attrs)
+    # Unqualified names under a root that declares the Atom namespace as its default: the same
+    # document as qualified ones, without ElementTree's namespace bookkeeping for each element.
+    child = ET.SubElement(parent, name, attrs)
     if text is not None:
         child.text = text
     return child
@@ -75,8 +85,7 @@ def _element(parent: ET.Element, name: str, text: str | None = None, **attrs: st
 
 def render_feed(rows: list[dict], *, feed_id: str, title: str, zone: str, prefix: str) -> str:
     """An Atom document of these alert rows (newest first)."""
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
+    feed = ET.Element("feed", xmlns=ATOM)
     _element(feed, "id", feed_id)
     _element(feed, "title", title)
     newest = rfc3339(rows[0]["created"], zone) if rows else None
@@ -92,7 +101,7 @@ def render_feed(rows: list[dict], *, feed_id: str, title: str, zone: str, prefix
         published = rfc3339(row.get("published"), zone)
         if published:
             _element(entry, "published", published)
-        link = safe_url(row.get("url"))
+        link = link_of(row.get("url"))
         if link:
             _element(entry, "link", rel="alternate", type="text/html", href=link)
         outlet = _element(entry, "author")
