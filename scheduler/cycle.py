@@ -11,6 +11,7 @@ from datetime import datetime
 from ..crawler.run import run_crawl
 from ..storage import deliveries
 from ..storage.store import FeedPoll, Store, iso, utcnow
+from .clustering import cluster_new_stories
 from .config import Config
 from .delivery.alert_log import deliver_or_log
 from .delivery.atom import update_feeds_or_log
@@ -77,8 +78,10 @@ def before_crawl(store: Store, config: Config) -> int:
 
 
 def after_crawl(store: Store, config: Config, boundary: int, changed: Sequence[int] = ()) -> int:
-    """Match the topics against what the crawl stored (and the stories whose text it
-    replaced), then deliver; returns the new alert rows."""
+    """Cluster what the crawl stored (a copy of a report joins the report's cluster), match the
+    topics against it (and the stories whose text it replaced), then deliver; returns the new
+    alert rows."""
+    cluster_new_stories(store)
     added = match_topics(store, config, boundary, changed)
     deliver_or_log(store, config)
     return added

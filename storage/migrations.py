@@ -233,3 +233,38 @@ def m009_reading(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m010_story_clusters(db: Database) -> None:
+    # Syndicated copies of one report (a wire story on a dozen sister sites) form a cluster,
+    # named by its earliest story's id; a story alone is its own cluster. The MinHash signature
+    # of each story with enough text, and its LSH band keys: an index to find a new story's
+    # near-duplicates without reading old stories (see scheduler/clustering.py).
+    db.execute("ALTER TABLE stories ADD COLUMN cluster_id INTEGER")
+    db.execute("CREATE INDEX stories_by_cluster ON stories(cluster_id)")
+    db.execute("ALTER TABLE alerts ADD COLUMN cluster_id INTEGER")
+    db.execute("CREATE INDEX alerts_by_cluster ON alerts(topic, cluster_id)")
+    db.execute(
+        """
+        CREATE TABLE story_signatures (
+            story_id INTEGER PRIMARY KEY REFERENCES stories(id),
+            signature BLOB NOT NULL,
+            host TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE story_bands (
+            band_key INTEGER NOT NULL,
+            story_id INTEGER NOT NULL,
+            PRIMARY KEY (band_key, story_id)
+        ) WITHOUT ROWID
+        """
+    )
+    # Stories stored before clustering existed stay their own clusters: matching starts after.
+    db.execute(
+        "INSERT INTO meta (key, value) SELECT 'clustered_through', coalesce(max(id), 0)"
+        " FROM stories"
+    )

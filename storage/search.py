@@ -6,7 +6,6 @@ so a query matches the same stories in both. The query is SQLite's own FTS5 synt
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from dataclasses import dataclass
 
@@ -17,8 +16,6 @@ MARK_OPEN = "\x01"
 MARK_CLOSE = "\x02"
 SNIPPET_TOKENS = 24
 MAX_TERMS = 12
-# Shorter texts (stubs, feed summaries) are too generic to call two stories one.
-MIN_KEYED_BODY = 200
 
 # One FTS5 query restricted to a rowid range: the plan is "MATCH + rowid>" on the index itself
 # (SCAN stories_fts VIRTUAL TABLE INDEX 0:M2>), never a scan of old stories.
@@ -26,7 +23,8 @@ MATCH_SQL = f"""
     SELECT s.id,
            highlight(stories_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}'),
            highlight(stories_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}'),
-           snippet(stories_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS})
+           snippet(stories_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS}),
+           coalesce(s.cluster_id, s.id)
     FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid
     WHERE stories_fts MATCH :query AND stories_fts.rowid > :low AND stories_fts.rowid <= :high
       AND (s.backfill = 0 OR :backfill)
@@ -41,7 +39,7 @@ class Match:
     story_id: int
     terms: list[str]
     snippet: str  # may hold MARK_OPEN/MARK_CLOSE around matched tokens
-    content_key: str | None = None  # same text, same key: syndicated copies of one story
+    cluster_id: int | None = None  # its report's: syndicated copies share one (clustering.py)
 
 
 def max_story_id(source: Store | sqlite3.Connection) -> int:
@@ -67,15 +65,6 @@ def unmarked(text: str | None) -> str:
     return (text or "").replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
 
 
-def content_key(title: str | None, body: str | None) -> str | None:
-    """A hash of a story's words (case and spacing ignored); None for a body too short to tell."""
-    body = " ".join((body or "").split()).casefold()
-    if len(body) < MIN_KEYED_BODY:
-        return None
-    title = " ".join((title or "").split()).casefold()
-    return hashlib.sha256(f"{title}\n{body}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
 def find_matches(
     source: Store | sqlite3.Connection,
     query: str,
@@ -89,10 +78,9 @@ def find_matches(
         high = max_story_id(conn)
     params = {"query": query, "low": low, "high": high, "backfill": int(include_backfill)}
     matches = []
-    for story_id, title, body, body_snippet in conn.execute(MATCH_SQL, params).fetchall():
+    for story_id, title, body, body_snippet, cluster in conn.execute(MATCH_SQL, params).fetchall():
         snippet = body_snippet if MARK_OPEN in (body_snippet or "") else (title or "")
-        key = content_key(unmarked(title), unmarked(body))
-        matches.append(Match(story_id, matched_terms(title, body), snippet or "", key))
+        matches.append(Match(story_id, matched_terms(title, body), snippet or "", cluster))
     return matches
 
 

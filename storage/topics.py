@@ -99,9 +99,9 @@ def _matches(
 
 
 def _insert_alerts(conn, topic: str, matches: list[Match], now: str, clean_snippet) -> int:
-    matches = _first_copies(conn, topic, matches)
+    matches = _first_of_each_report(conn, topic, matches)
     cursor = conn.executemany(
-        "INSERT OR IGNORE INTO alerts (story_id, topic, created, terms, snippet, content_key)"
+        "INSERT OR IGNORE INTO alerts (story_id, topic, created, terms, snippet, cluster_id)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         [
             (
@@ -110,7 +110,7 @@ def _insert_alerts(conn, topic: str, matches: list[Match], now: str, clean_snipp
                 now,
                 json.dumps(m.terms, ensure_ascii=False),
                 clean_snippet(m.snippet),
-                m.content_key,
+                m.cluster_id,
             )
             for m in matches
         ],
@@ -118,19 +118,25 @@ def _insert_alerts(conn, topic: str, matches: list[Match], now: str, clean_snipp
     return max(cursor.rowcount, 0)
 
 
-def _first_copies(conn: sqlite3.Connection, topic: str, matches: list[Match]) -> list[Match]:
-    """The matches whose text this topic has not alerted yet, the first of each copy only."""
-    seen: set[str] = set()
+def _first_of_each_report(
+    conn: sqlite3.Connection, topic: str, matches: list[Match]
+) -> list[Match]:
+    """The matches of reports this topic has not alerted yet: one alert per (cluster, topic).
+
+    A copy on another outlet never alerts a topic its report already alerted; a copy that
+    matches a topic the earlier copies did not (a paragraph added) alerts it, once.
+    """
+    seen: set[int] = set()
     kept = []
     for match in matches:
-        key = match.content_key
-        if key is not None:
-            if key in seen:
+        cluster = match.cluster_id
+        if cluster is not None:
+            if cluster in seen:
                 continue
-            seen.add(key)
+            seen.add(cluster)
             known = conn.execute(
-                "SELECT 1 FROM alerts WHERE topic = ? AND content_key = ? AND story_id <> ?",
-                [topic, key, match.story_id],
+                "SELECT 1 FROM alerts WHERE topic = ? AND cluster_id = ? AND story_id <> ?",
+                [topic, cluster, match.story_id],
             ).fetchone()
             if known:
                 continue

@@ -322,17 +322,25 @@ def test_sigkill_at_random_moments_leaves_each_alert_in_the_log_once(tmp_path):
 
 
 def test_a_syndicated_copy_is_not_alerted_twice(korea):
+    """One alert per report and topic; the copies themselves: tests/test_clusters.py."""
     store, config = korea
-    body = "Seoul officials met on Tuesday to discuss the budget for next year. " * 4
-    original = [("wire-a", "Seoul budget talks", body)]
-    assert cycle(store, config, original) == 1
-    copies = [("wire-b", "Seoul  budget talks", body.upper()), ("wire-c", "Seoul budget", body)]
-    assert cycle(store, config, copies) == 1  # wire-b is the same text; wire-c is not
-    both = [("x1", "Seoul twice", body), ("x2", "Seoul twice", body)]
-    assert cycle(store, config, both) == 1  # two copies new in one cycle: the first one
-    stub = [("s1", "Seoul", "Short."), ("s2", "Seoul", "Short.")]
-    assert cycle(store, config, stub) == 2  # too little text to call them one story
-    assert [e["url"][-2:] for e in log_entries(config)] == ["-a", "-c", "x1", "s1", "s2"]
+    report = " ".join(f"Seoul officials met on day {i} to discuss the budget." for i in range(12))
+
+    def on(host, title, body):
+        url = f"https://{host}/news/1"
+        store.add_story(NewStory(url, title, body, None, [], "wire"))
+
+    boundary = before_crawl(store, config)
+    on("wire.example", "Seoul budget talks", report)
+    assert after_crawl(store, config, boundary) == 1
+    boundary = before_crawl(store, config)
+    on("sister.example", "Seoul budget talks", "SISTER.EXAMPLE - " + report)  # a copy
+    on("other.example", "Seoul budget", "Seoul weather " * 40)  # another report
+    assert after_crawl(store, config, boundary) == 1  # the other report only
+    assert [e["url"] for e in log_entries(config)] == [
+        "https://wire.example/news/1",
+        "https://other.example/news/1",
+    ]
 
 
 def test_a_log_that_cannot_be_written_waits_for_the_next_cycle(korea):
