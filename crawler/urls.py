@@ -83,6 +83,12 @@ def host_of(url: str) -> str:
         return ""
 
 
+def outlet_of(url: str) -> str:
+    """The host a person names an outlet by: ``www.tribunnews.com`` is ``tribunnews.com``."""
+    host = host_of(url)
+    return host[4:] if host.startswith("www.") else host
+
+
 def site_of(host: str) -> str:
     """The registered domain of a host, by a small rule (no public-suffix list is shipped).
 

@@ -31,7 +31,7 @@ import re
 from datetime import datetime, timedelta
 from functools import cache
 
-from ..crawler.urls import host_of
+from ..crawler.urls import outlet_of
 from ..storage import clusters as stored
 from ..storage.store import Store, iso
 
@@ -91,11 +91,6 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(numpy.mean(numpy.frombuffer(a, "<u4") == numpy.frombuffer(b, "<u4")))
 
 
-def outlet(url: str) -> str:
-    host = host_of(url)
-    return host[4:] if host.startswith("www.") else host
-
-
 def cluster_new_stories(store: Store) -> int:
     """Give each story stored since the last run its cluster; returns how many are copies.
 
@@ -109,7 +104,7 @@ def cluster_new_stories(store: Store) -> int:
     local_bands: dict[int, list[int]] = {}
     done, copies = [], 0
     for story_id, url, _title, body, first_seen in rows:
-        host = outlet(url)
+        host = outlet_of(url)
         found = shingles(body)
         if len(found) < MIN_SHINGLES:
             done.append((story_id, story_id, None, host, []))

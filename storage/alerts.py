@@ -9,7 +9,8 @@ from .store import Store, connection, rows_as_dicts
 
 ALERT_COLUMNS = """
     a.id AS alert_id, a.topic, s.url, s.title, s.published, s.feed, a.created, a.snippet,
-    a.terms, a.delivered, s.first_seen, a.story_id
+    a.terms, a.delivered, s.first_seen, a.story_id, s.source,
+    coalesce(a.cluster_id, s.cluster_id, s.id) AS cluster_id
 """
 
 

@@ -90,21 +90,23 @@ def record(
 
 def copies(
     source: Store | sqlite3.Connection, cluster_ids: Iterable[int]
-) -> dict[int, list[tuple[int, str]]]:
-    """cluster id -> its stories as (story id, feed), oldest first (the report first)."""
+) -> dict[int, list[tuple[int, str, str]]]:
+    """cluster id -> its stories as (story id, feed, url), oldest first (the report first).
+
+    Only clusters of more than one story are in the answer (one index lookup per cluster)."""
     ids = list(dict.fromkeys(cluster_ids))
-    found: dict[int, list[tuple[int, str]]] = {}
+    found: dict[int, list[tuple[int, str, str]]] = {}
     conn = connection(source)
     for start in range(0, len(ids), IDS_PER_QUERY):
         chunk = ids[start : start + IDS_PER_QUERY]
         try:
             rows = conn.execute(
-                "SELECT cluster_id, id, feed FROM stories"
+                "SELECT cluster_id, id, feed, url FROM stories"
                 f" WHERE cluster_id IN ({', '.join('?' * len(chunk))}) ORDER BY id",
                 chunk,
             ).fetchall()
         except sqlite3.OperationalError:  # a database no crawl of this version has opened
             return {}
-        for cluster, story, feed in rows:
-            found.setdefault(cluster, []).append((story, feed))
-    return found
+        for cluster, story, feed, url in rows:
+            found.setdefault(cluster, []).append((story, feed, url))
+    return {cluster: stories for cluster, stories in found.items() if len(stories) > 1}

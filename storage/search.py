@@ -110,4 +110,5 @@ def search_stories(
         match = matches[row["id"]]
         row["terms"] = match.terms
         row["snippet"] = match.snippet
+        row["cluster_id"] = match.cluster_id
     return rows

@@ -72,7 +72,7 @@ def test_new_stories_alert_once_and_reach_the_log_once(korea):
         ("korea", "b"),
         ("seoul", "a"),
     ]
-    assert all(CONTRACT_KEYS | {"terms"} == set(e) for e in entries)
+    assert all(CONTRACT_KEYS | {"terms", "source", "also_in"} == set(e) for e in entries)
     first = next(e for e in entries if e["topic"] == "korea" and e["url"].endswith("a"))
     assert first["terms"] == ["north korea"] and first["title"] == "North Korea fires missile"
     assert first["feed"] == "wire" and first["created"].endswith("+00:00")

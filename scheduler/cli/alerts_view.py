@@ -14,9 +14,10 @@ from ...storage.alerts import alerts_since
 from ...storage.store import reading
 from ..config import Config
 from ..delivery.alert_log import alert_record
+from ..delivery.copies import add_copies
 from ..delivery.local_time import local_time
 from ..delivery.plain_text import json_line, one_line
-from .story_lines import since_iso, story_meta
+from .story_lines import by_report, copies_line, since_iso, story_meta
 
 
 def print_alerts(
@@ -25,11 +26,16 @@ def print_alerts(
     topic: str | None = None,
     as_json: bool = False,
     console: Console | None = None,
+    collapse: bool = False,
 ) -> int:
-    """Stored alerts, newest first, a few lines each or JSON lines; returns how many."""
+    """Stored alerts, newest first, a few lines each or JSON lines; returns how many.
+
+    ``collapse``: one entry per report (story cluster), its topics together."""
     console = console or Console(soft_wrap=False, highlight=False)
     with reading(config.database) as conn:
         rows = [] if conn is None else alerts_since(conn, since_iso(since), topic)
+        if rows:
+            add_copies(conn, rows)
     if as_json:
         for row in rows:
             record = alert_record(row)
@@ -40,15 +46,24 @@ def print_alerts(
     if not rows:
         console.print(Text("no alerts"))
         return 0
-    for row in rows:
+    groups = by_report(rows) if collapse else [[row] for row in rows]
+    for group in groups:
+        row = group[0]
         created = local_time(row["created"], config.schedule.timezone)
         head = Text(one_line(created) + "  ", style="dim")
-        head.append(one_line(row["topic"]), style="cyan")
+        topics = ", ".join(dict.fromkeys(one_line(other["topic"]) for other in group))
+        head.append(topics, style="cyan")
         head.append("  ")
         head.append(one_line(row["title"] or row["url"]), style="bold")
         console.print(head)
         console.print(Text("  " + story_meta(row, config.schedule.timezone)))
+        copies = copies_line(row)
+        if copies:
+            console.print(Text("  " + copies, style="dim"))
         if row["snippet"]:
             console.print(Text("  " + one_line(row["snippet"]), style="italic"))
-    console.print(Text(f"{len(rows)} alert{'s' if len(rows) != 1 else ''}"))
+    count = f"{len(rows)} alert{'s' if len(rows) != 1 else ''}"
+    if collapse:
+        count += f" on {len(groups)} report{'s' if len(groups) != 1 else ''}"
+    console.print(Text(count))
     return len(rows)

@@ -144,14 +144,17 @@ since_option = click.option(
 @since_option
 @click.option("--topic", metavar="NAME", help="Only this topic.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--collapse", is_flag=True, help="One entry per report: its topics together, copies named."
+)
 def alerts_command(
-    config_path: Path, since: float | None, topic: str | None, as_json: bool
+    config_path: Path, since: float | None, topic: str | None, as_json: bool, collapse: bool
 ) -> None:
     """Print stored alerts, newest first."""
     config = load_or_exit(config_path)
     from .alerts_view import print_alerts
 
-    print_alerts(config, since=since, topic=topic, as_json=as_json)
+    print_alerts(config, since=since, topic=topic, as_json=as_json, collapse=collapse)
 
 
 @main.command("digest")
@@ -192,7 +195,12 @@ def topics() -> None:
 @config_option
 @since_option
 @click.option("--limit", default=20, show_default=True, help="Stories to show (all are counted).")
-def topics_test(config_path: Path, query: str, since: float | None, limit: int) -> None:
+@click.option(
+    "--collapse", is_flag=True, help="One entry per report: syndicated copies named under it."
+)
+def topics_test(
+    config_path: Path, query: str, since: float | None, limit: int, collapse: bool
+) -> None:
     """Dry-run QUERY (FTS5 syntax) against stored stories; writes nothing."""
     config = load_or_exit(config_path)
     from ..config import query_problem
@@ -202,7 +210,7 @@ def topics_test(config_path: Path, query: str, since: float | None, limit: int) 
     if problem is not None:
         click.echo(problem, err=True)
         sys.exit(2)
-    print_dry_run(config, query, since=since, limit=limit)
+    print_dry_run(config, query, since=since, limit=limit, collapse=collapse)
 
 
 @main.group()

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from ...storage import alerts as sql
 from ...storage.store import Store
 from ..config import Config
+from .copies import add_copies
 from .plain_text import json_line
 
 logger = logging.getLogger("newswatch.alert_log")
@@ -29,7 +30,8 @@ _BLOCK = 1 << 16
 
 
 def alert_record(row: dict) -> dict:
-    """The alert-log object for an alert row (the contract's keys, plus the matched terms)."""
+    """The alert-log object for an alert row: the contract's keys, the matched terms, the
+    page's "Sumber:" credit, and where else the report ran (after ``add_copies``)."""
     return {
         "alert_id": row["alert_id"],
         "topic": row["topic"],
@@ -40,6 +42,8 @@ def alert_record(row: dict) -> dict:
         "created": row["created"],
         "snippet": row["snippet"],
         "terms": json.loads(row["terms"] or "[]"),
+        "source": row.get("source"),
+        "also_in": row.get("also_in") or [],
     }
 
 
@@ -55,6 +59,7 @@ def deliver(store: Store, config: Config) -> int:
         if not rows:
             return 0
         repair_tail(log)
+        add_copies(store, rows)
         logged = logged_alerts(log, rows[0]["alert_id"])
         lines = [
             json_line(alert_record(row))

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from ...storage import alerts as stored
 from ...storage.store import Store
 from ..config import Config
+from .copies import add_copies, also_in
 from .files import atomic_write
 from .plain_text import one_line, safe_url
 
@@ -110,6 +111,9 @@ def render_feed(rows: list[dict], *, feed_id: str, title: str, zone: str, prefix
         terms = ", ".join(xml_text(term) for term in row.get("terms") or [])
         if terms:
             summary = f"{summary} (matched: {terms})" if summary else f"matched: {terms}"
+        if row.get("also_in"):
+            copies = f"also in: {xml_text(also_in(row['also_in']))}"
+            summary = f"{summary} ({copies})" if summary else copies
         if summary:
             _element(entry, "summary", summary, type="text")
         topic = xml_text(row["topic"])
@@ -149,6 +153,7 @@ def update_feeds(store: Store, config: Config) -> int:
         rows = stored.latest(store, limit, topic)
         for row in rows:
             row["terms"] = json.loads(row["terms"] or "[]")
+        add_copies(store, rows)
         title = "newswatch: every topic" if topic is None else f"newswatch: {topic}"
         feed_id = f"{prefix}:feed:{topic or '*'}"
         atomic_write(

@@ -20,6 +20,7 @@ from pathlib import Path
 from ...storage import alerts as sql
 from ...storage.store import Store, iso, reading, utcnow
 from ..config import Config, show_duration
+from .copies import add_copies, also_in
 from .files import atomic_write
 from .local_time import local_time
 from .plain_text import defused, one_line, safe_url
@@ -79,7 +80,8 @@ def collect(
 
 def annotate(source: Store | sqlite3.Connection, config: Config, rows: list[dict]) -> None:
     """What a reader needs beside each alert row: its time in ``schedule.timezone``, the words
-    that matched, the page's language, and the other topics the same story alerted here."""
+    that matched, the page's language, the other topics the same story alerted here, and the
+    other outlets its report ran on (read now: copies that came after the alert count)."""
     zone = config.schedule.timezone
     order = {topic.name: i for i, topic in enumerate(config.topics)}
 
@@ -90,6 +92,7 @@ def annotate(source: Store | sqlite3.Connection, config: Config, rows: list[dict
     for row in rows:
         topics_of.setdefault(row["story_id"], set()).add(row["topic"])
     languages = sql.languages(source, [row["story_id"] for row in rows])
+    add_copies(source, rows)
     for row in rows:
         row["when"] = local_time(
             row.get("published") or row.get("first_seen") or row.get("created"), zone
@@ -108,12 +111,17 @@ def main_language(groups: list[TopicGroup]) -> str | None:
 
 
 def details(row: dict, escape) -> list[str]:
-    """The lines under a headline: outlet and time, the matched words, the other topics."""
+    """The lines under a headline: outlet and time, the matched words, the other topics, the
+    page's credit, and where else the report ran."""
     lines = [f"{escape(row['feed'])} · {escape(row['when'])}"]
     if row.get("terms"):  # escaped once, joined: a digest of 40,000 alerts has 700,000 words
         lines.append("matched: " + escape(", ".join(row["terms"])))
     if row.get("also"):
         lines.append("also: " + escape(", ".join(row["also"])))
+    if row.get("source"):
+        lines.append("source: " + escape(row["source"]))
+    if row.get("also_in"):
+        lines.append("also in: " + escape(also_in(row["also_in"])))
     return lines
 
 

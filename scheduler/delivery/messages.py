@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .copies import also_in
 from .local_time import local_time
 from .plain_text import inert, markdown_link
 
@@ -36,7 +37,8 @@ class Message:
 
 
 def alert_lines(row: dict, zone: str) -> list[str]:
-    """One alert as a few lines: headline, outlet and time and words, snippet, link."""
+    """One alert as a few lines: headline, outlet and time and words, where else the report
+    ran, snippet, link."""
     terms = ", ".join(inert(term) for term in row.get("terms") or [])
     meta = " · ".join(
         part
@@ -48,6 +50,8 @@ def alert_lines(row: dict, zone: str) -> list[str]:
         if part
     )
     lines = [inert(row.get("title") or row.get("url"), TITLE_CHARS), meta]
+    if row.get("also_in"):
+        lines.append("also in: " + inert(also_in(row["also_in"])))
     if row.get("snippet"):
         lines.append(inert(row["snippet"], SNIPPET_CHARS))
     link = markdown_link(row.get("url"))

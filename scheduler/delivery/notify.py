@@ -23,6 +23,7 @@ from ...storage import deliveries
 from ...storage.store import Store, iso, utcnow
 from ..config import ChannelConfig, Config
 from ..secrets import redact
+from .copies import add_copies
 from .messages import Message, batches, single
 from .sender import Answer, send
 
@@ -107,6 +108,7 @@ def notify_channel(
             outcome.skipped = f"backing off until {due}"
             return outcome
         rows = deliveries.pending(store, channel.name, PENDING_PER_CYCLE)
+        add_copies(store, rows)
         for message in messages_for(channel, rows, config):
             left = deadline - REPORT_SECONDS - time.monotonic()
             if left < MIN_SEND_SECONDS:
