@@ -19,14 +19,14 @@ from .delivery.digest import update_digest
 from .delivery.notify import budget_left, notify
 from .extraction_health import extraction_warnings
 from .matching import match_topics, register_topics
-from .polling import parse_retry_after, plan_next
+from .polling import due_times, parse_retry_after, plan_next
 from .summary import CycleSummary
 
 logger = logging.getLogger("newswatch.cycle")
 
 
 def select_feeds(
-    config: Config, names: Sequence[str] = (), due_at: str | None = None, states=None
+    config: Config, names: Sequence[str] = (), due_at: datetime | None = None, states=None
 ) -> list:
     """The named feeds (all when none are named); with ``due_at``, only those due by then."""
     feeds = list(config.feeds)
@@ -34,13 +34,8 @@ def select_feeds(
         wanted = set(names)
         feeds = [feed for feed in feeds if feed.name in wanted]
     if due_at is not None:
-        states = states or {}
-        feeds = [
-            feed
-            for feed in feeds
-            if not (states.get(feed.name) or {}).get("next_poll")
-            or states[feed.name]["next_poll"] <= due_at
-        ]
+        due = due_times(config, states or {}, due_at, feeds)
+        feeds = [feed for feed in feeds if due[feed.name] <= due_at]
     return feeds
 
 
@@ -112,7 +107,7 @@ def run_cycle(
     started = time.monotonic()
     with Store(config.database, clock=clock) as store:
         states = store.feed_states()
-        due_at = iso(clock()) if due_only else None
+        due_at = clock() if due_only else None
         feeds = select_feeds(config, feed_names, due_at, states)
         run_id = store.start_run()
         boundary = before_crawl(store, config)

@@ -1,6 +1,7 @@
 """When each feed is polled next: adaptive intervals, backoff on errors, Retry-After.
 
-Pure functions of a feed's poll outcome and the clock, so the policy is tested on a fake clock.
+Pure functions of a feed's poll outcome, the config and the clock, so the policy is tested on a
+fake clock. (The daemon imports this module too: it must never import Scrapy.)
 
 - A feed with its own ``interval`` in the config is pinned to it.
 - Otherwise the interval adapts to how often the feed brings news (in the spirit of Miniflux's
@@ -11,14 +12,19 @@ Pure functions of a feed's poll outcome and the clock, so the policy is tested o
 - A failed poll backs off exponentially (2, 4, 8 ... times the interval, capped at
   ``max_interval``) with up to 25% jitter, so feeds that failed together do not retry together.
 - A 429 or 503 with ``Retry-After`` is never polled before that time.
+
+``due_time`` reads such a plan back, under the config in force now (see its docstring).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+
+from .config import Config, FeedConfig
 
 SHRINK_ON_NEWS = 0.5
 GROW_ON_QUIET = 1.25
@@ -88,3 +94,55 @@ def plan_next(
     if retry_after is not None:
         wait = max(wait, retry_after)
     return Plan(interval=interval, next_poll=now + timedelta(seconds=wait))
+
+
+def due_time(state: Mapping | None, longest: float, now: datetime) -> datetime:
+    """When a feed is due, from its row in the ``feeds`` table: it is due once this is ``<= now``.
+
+    ``longest`` is the longest interval the config in force now allows the feed: its pinned
+    ``interval``, else ``schedule.max_interval``. The row's ``next_poll`` was planned under the
+    config of its last poll, so a reload that shortened the interval since brings it forward:
+
+    - A feed never polled (no row, no ``next_poll``) is due now.
+    - After a poll that succeeded, the wait was the interval alone, so the feed is due at
+      ``last_poll + longest`` if that comes sooner than ``next_poll``. A longer interval never
+      postpones a planned poll; the poll after it is planned with the new one.
+    - After a failed poll the plan stands: backoff and ``Retry-After`` are politeness owed to
+      the server, and the table does not say which part of the wait was which. The next poll
+      is planned under the new config.
+    - A ``last_poll`` later than ``now`` means the wall clock was set back since: a plan made
+      on that clock would hold a successful feed back by as much as the clock moved, so it is
+      due now (once: that poll plans it on the present clock). A failed feed waits out its plan.
+
+    The crawl child (``newswatch crawl --due``) and the daemon both read the table through
+    this, so the daemon starts a crawl exactly when the child will find a feed due.
+    """
+    state = state or {}
+    try:
+        next_poll = datetime.fromisoformat(state["next_poll"])
+        last_poll = datetime.fromisoformat(state["last_poll"]) if state.get("last_poll") else None
+    except (KeyError, TypeError, ValueError):  # never polled (or a value we did not write)
+        return now
+    if (state.get("errors") or 0) > 0 or last_poll is None:
+        return next_poll
+    if last_poll > now:
+        return now
+    return min(next_poll, last_poll + timedelta(seconds=longest))
+
+
+def longest_interval(config: Config, feed: FeedConfig) -> float:
+    """The longest wait the config allows ``feed`` between two successful polls: its pinned
+    ``interval``, else ``schedule.max_interval``. ``schedule.interval`` is only where an
+    adaptive interval starts, so lowering it re-plans no feed that has been polled."""
+    return feed.interval if feed.interval is not None else config.schedule.max_interval
+
+
+def due_times(
+    config: Config, states: dict, now: datetime, feeds: Sequence[FeedConfig] | None = None
+) -> dict[str, datetime]:
+    """When each configured feed (or each of ``feeds``) is due, by ``due_time``: the
+    plan its last poll stored, brought forward when the config now allows a shorter interval."""
+    return {
+        feed.name: due_time(states.get(feed.name), longest_interval(config, feed), now)
+        for feed in (config.feeds if feeds is None else feeds)
+    }

@@ -28,7 +28,12 @@ def python(code: str) -> list[str]:
 
 
 def daemon_lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "newswatch.daemon"]
+    """The daemon's lines but its "next poll at" ones (tests/test_daemon_next_poll.py's)."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "newswatch.daemon" and not r.getMessage().startswith("next poll at ")
+    ]
 
 
 # -- stopping a child ---------------------------------------------------------------------------

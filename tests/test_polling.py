@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newswatch.scheduler.polling import parse_retry_after, plan_next
+from newswatch.scheduler.polling import due_time, parse_retry_after, plan_next
+from newswatch.storage.store import iso
 
 from conftest import rss, run_newswatch, write_config
 
@@ -71,6 +72,46 @@ def test_retry_after_is_honoured():
     assert plan(result="not_modified", retry_after=10).next_poll > NOW + timedelta(seconds=10)
 
 
+def row(last_poll: datetime, wait: float, errors: int = 0) -> dict:
+    """A ``feeds`` row as a poll at ``last_poll`` planned it, ``wait`` seconds ahead."""
+    next_poll = last_poll + timedelta(seconds=wait)
+    return {"last_poll": iso(last_poll), "next_poll": iso(next_poll), "errors": errors}
+
+
+def test_a_feed_never_polled_is_due_now():
+    for state in (None, {}, {"last_poll": None, "next_poll": None, "errors": 0}):
+        assert due_time(state, 900, NOW) == NOW
+
+
+def test_the_planned_poll_stands_while_the_config_allows_its_interval():
+    planned = row(NOW - timedelta(minutes=5), 900)
+    assert due_time(planned, 900, NOW) == NOW + timedelta(minutes=10)
+    assert due_time(planned, 3600, NOW) == NOW + timedelta(minutes=10)  # never postponed
+    overdue = row(NOW - timedelta(hours=2), 900)
+    assert due_time(overdue, 900, NOW) == NOW - timedelta(minutes=105)  # due since then
+
+
+def test_a_shorter_interval_brings_a_planned_poll_forward():
+    # Polled 5 minutes ago under a 1 h interval; the config now allows at most 10 minutes.
+    planned = row(NOW - timedelta(minutes=5), 3600)
+    assert due_time(planned, 600, NOW) == NOW + timedelta(minutes=5)
+    assert due_time(planned, 300, NOW) == NOW  # due now
+    assert due_time(planned, 60, NOW) == NOW - timedelta(minutes=4)
+
+
+def test_backoff_and_retry_after_are_not_shortened():
+    # A failed poll's wait may be backoff or the server's Retry-After: it stands.
+    failed = row(NOW - timedelta(minutes=5), 86400, errors=1)
+    assert due_time(failed, 60, NOW) == NOW - timedelta(minutes=5) + timedelta(days=1)
+
+
+def test_a_last_poll_after_now_means_the_clock_was_set_back():
+    later = NOW + timedelta(hours=2)  # the clock read two hours more at the last poll
+    assert due_time(row(later, 900), 900, NOW) == NOW  # not held back two hours
+    failed = row(later, 1800, errors=2)
+    assert due_time(failed, 900, NOW) == later + timedelta(seconds=1800)
+
+
 def feed_rows(db):
     conn = sqlite3.connect(db)
     rows = {r[0]: r[1:] for r in conn.execute("SELECT name, next_poll, interval FROM feeds")}
@@ -110,6 +151,35 @@ def test_due_crawl_polls_only_due_feeds(tmp_path, server):
     assert [p for p in server.requests if p.endswith(".xml")] == ["/b.xml"]
     status = run_newswatch("status", "-c", str(config))
     assert "HTTP 429" in status.stdout
+
+
+def test_due_crawl_polls_a_feed_whose_shortened_interval_has_passed(tmp_path, server):
+    server.add("/a.xml", rss([]), content_type="application/rss+xml")
+    server.add("/b.xml", rss([]), content_type="application/rss+xml")
+    config = write_config(tmp_path, [("a", server.url("/a.xml")), ("b", server.url("/b.xml"))])
+    pinned = config.read_text().replace(
+        f"url: {server.url('/a.xml')}", f"url: {server.url('/a.xml')}\n  interval: 1h"
+    )
+    config.write_text(pinned)
+    assert run_newswatch("crawl", "-c", str(config)).returncode == 0
+    # Both polled 10 minutes ago: a planned 1 h ahead (pinned), b 15m * 1.25 ahead.
+    conn = sqlite3.connect(tmp_path / "newswatch.db")
+    with conn:
+        conn.execute(
+            "UPDATE feeds SET last_poll = strftime(?, last_poll, '-10 minutes'),"
+            " next_poll = strftime(?, next_poll, '-10 minutes')",
+            ["%Y-%m-%dT%H:%M:%S+00:00"] * 2,
+        )
+    conn.close()
+    server.requests.clear()
+    assert run_newswatch("crawl", "-c", str(config), "--due").returncode == 0
+    assert server.hits("/a.xml") == server.hits("/b.xml") == []  # neither due yet
+
+    # The config now pins a to 5 minutes: its poll planned under 1 h is due.
+    config.write_text(pinned.replace("interval: 1h", "interval: 5m"))
+    assert run_newswatch("crawl", "-c", str(config), "--due").returncode == 0
+    assert [p for p in server.requests if p.endswith(".xml")] == ["/a.xml"]
+    assert feed_rows(tmp_path / "newswatch.db")["a"][1] == 300  # planned under the new pin
 
 
 @pytest.mark.parametrize("interval", ["2s"])

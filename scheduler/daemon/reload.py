@@ -1,4 +1,4 @@
-"""Config reload: the file is re-read every cycle; a bad edit never stops the daemon.
+"""Config reload: the file is re-read at every tick of the crawl job; a bad edit never stops it.
 
 The crawl child runs on a snapshot of the last config that loaded (paths made absolute), so a
 file broken between the daemon's read and the child's start cannot break the cycle either.

@@ -1,5 +1,10 @@
-"""The daemon's jobs on an APScheduler 3.x scheduler: the crawl every interval and the daily
-digest, set and changed through the scheduler's public API only.
+"""The daemon's jobs on an APScheduler 3.x scheduler: the crawl job's ticks and the daily digest,
+set and changed through the scheduler's public API only.
+
+The crawl job's trigger ticks once every ``schedule.interval``. That is its upper bound, not its
+plan: after each tick the daemon moves the next one to when the next feed is due, if that comes
+sooner (``next_tick``). When a tick cannot plan (the job raised), the trigger's time stands, so
+the daemon never waits longer than an interval to look again.
 
 Times come from a wall clock the daemon hands in (a fake one in tests), never from a hidden
 ``datetime.now``, so every decision here can be checked at an explicit moment.
@@ -7,6 +12,7 @@ Times come from a wall clock the daemon hands in (a fake one in tests), never fr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +24,7 @@ from apscheduler.events import (
     EVENT_JOB_MISSED,
     JobEvent,
 )
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -63,7 +70,7 @@ class DaemonSchedule:
         self.skipped = 0  # scheduled starts that found the previous cycle still running
 
     def add_crawl(self, job: Callable[[], None], interval: float) -> None:
-        """The crawl job: the first run now, then one every ``interval`` seconds."""
+        """The crawl job: the first tick now, then at least one every ``interval`` seconds."""
         now = self.now()
         self.scheduler.add_job(
             job,
@@ -83,7 +90,8 @@ class DaemonSchedule:
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
     def set_interval(self, interval: float) -> None:
-        """A new interval takes effect at once: the next run is one new interval from now."""
+        """A new interval takes effect at once: the next tick is one new interval from now
+        (or sooner, once the tick that reloaded plans it)."""
         next_run = self.now() + timedelta(seconds=interval)
         self.scheduler.modify_job(
             CRAWL_JOB,
@@ -92,9 +100,19 @@ class DaemonSchedule:
             misfire_grace_time=crawl_grace_seconds(interval),
         )
 
+    def next_tick(self, at: datetime) -> None:
+        """Move the crawl job's next tick to ``at`` (a time past runs it now).
+
+        APScheduler sets a job's next run from its trigger when it starts the job, under the
+        lock this change takes too, so a tick planning its successor is never undone by it.
+        A scheduler shut down meanwhile (a signal) has no job left to move.
+        """
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(CRAWL_JOB, next_run_time=max(at, self.now()))
+
     def crawl_now(self) -> None:
-        """Move the next crawl to now (the watchdog's nudge)."""
-        self.scheduler.modify_job(CRAWL_JOB, next_run_time=self.now())
+        """Move the next tick to now (the watchdog's nudge)."""
+        self.next_tick(self.now())
 
     def set_digest(self, job: Callable[[], None], schedule: ScheduleConfig) -> None:
         """The daily digest job at ``digest_at`` in ``timezone``; none when it is not set."""

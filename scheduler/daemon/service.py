@@ -1,8 +1,12 @@
 """The service: ``newswatch run`` from start to stop, and the crawl job that ties a cycle together.
 
-A cycle re-reads the config, runs one crawl child to its end (or its deadline), then logs one
-line with the counts the child kept in its ``runs`` row. SIGTERM/SIGINT stop the scheduling; a
-running crawl gets the grace period, a second signal stops it at once.
+The crawl job ticks at least once every ``schedule.interval``. A tick re-reads the config and
+asks the ``feeds`` table when each feed is due (``next_poll``). Only when one is due does it
+run a cycle: one crawl child to its end (or its deadline), then one line with the counts the
+child kept in its ``runs`` row. Then it plans the next tick: when the next feed is due, at most
+one interval away. An idle tick costs a config read and a table read, not a Scrapy start and a
+``runs`` row. SIGTERM/SIGINT stop the scheduling; a running crawl gets the grace period, a
+second signal stops it at once.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -22,9 +27,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from ..config import Config, show_duration
 from ..locks import LockFile, daemon_lock_path
-from .child import STOP_STEPS, Child, Command, StopSteps, crawl_command
+from .child import STOP_STEPS, Child, ChildResult, Command, StopSteps, crawl_command
 from .cycle_line import cycle_line, last_run_id, run_summary
 from .daily_digest import write_daily_digest
+from .next_poll import NextPoll, after_cycle, feeds_due, first_due, idle_line
 from .reload import ConfigReloader
 from .schedule import DaemonSchedule
 from .watchdog import Watchdog
@@ -73,11 +79,13 @@ class Daemon:
         self.watchdog = Watchdog(
             interval=lambda: self.config.schedule.interval,
             busy=self.busy.locked,
-            start_cycle=self.schedule.crawl_now,
+            start_tick=self.schedule.crawl_now,
             clock=clock,
         )
         self.scheduler_started = threading.Event()
         self.signal_threads: list[threading.Thread] = []  # what the signal handler started
+        self.said_idle: NextPoll | None = None  # the plan the last "next poll at" line named
+        self.plan_problem: str | None = None  # why the feeds table could not be read, said once
 
     @property
     def config(self) -> Config:
@@ -87,34 +95,97 @@ class Daemon:
     # -- jobs ---------------------------------------------------------------------------------
 
     def add_jobs(self) -> None:
-        """The crawl job (first run now) and the daily digest job when one is configured."""
+        """The crawl job (first tick now) and the daily digest job when one is configured."""
         self.schedule.add_crawl(self.crawl_job, self.config.schedule.interval)
         self.schedule.set_digest(self.digest_job, self.config.schedule)
 
     def crawl_job(self) -> None:
-        """One cycle: reload the config, run the crawl child, log one line about it."""
+        """One tick: reload the config, run cycles while a feed is due, plan the next tick.
+
+        A cycle runs when a feed is due (at start too: a feed never polled is due at once),
+        or when the ``feeds`` table cannot be read (the crawl then decides, as it always did).
+        A feed that became due while a cycle ran gets the next cycle at once, from this same
+        tick: a tick that moved its own job to now would find itself still running, and
+        APScheduler would skip that start.
+        """
         if self.stopping.is_set():
             return
         with self.busy:
-            self.cycle += 1
             config = self.reload()
-            before = last_run_id(config.database)
-            argv = self.command(self.reloader.child_config)
-            child = Child(argv, clock=self.clock, steps=self.steps)
-            result = child.supervise(config.schedule.deadline, lambda: self.stop_at)
-            level, line = cycle_line(
-                self.cycle,
-                result,
-                run_summary(config.database, result.pid, before),
-                deadline=config.schedule.deadline,
-                grace=self.grace,
-                skipped=self.schedule.take_skipped(),
-            )
-            logger.log(level, line)
-            self.watchdog.cycle_ended()
+            started = self.now()
+            due = self.read_due(config, started)
+            while due is None or any(at <= started for at in due.values()):
+                result = self.run_cycle(config)
+                self.said_idle = None  # going idle after a cycle is said again
+                if self.stopping.is_set() or result.status != 0 or result.stopped is not None:
+                    due = None  # a feed the failed crawl did not poll waits an interval
+                    break
+                now = self.now()
+                after = self.read_due(config, now)
+                if after is None:
+                    due = None
+                    break
+                due = after_cycle(due or {}, after, started, now, config.schedule.interval)
+                config, started = self.reload(), now
+            if not self.stopping.is_set():
+                self.plan_next_tick(config, first_due(due) if due else None)
+            self.watchdog.ticked()
+
+    def run_cycle(self, config: Config) -> ChildResult:
+        """One crawl child, to its end or its deadline, and the line that says how it went."""
+        self.cycle += 1
+        before = last_run_id(config.database)
+        argv = self.command(self.reloader.child_config)
+        child = Child(argv, clock=self.clock, steps=self.steps)
+        result = child.supervise(config.schedule.deadline, lambda: self.stop_at)
+        level, line = cycle_line(
+            self.cycle,
+            result,
+            run_summary(config.database, result.pid, before),
+            deadline=config.schedule.deadline,
+            grace=self.grace,
+            skipped=self.schedule.take_skipped(),
+        )
+        logger.log(level, line)
+        return result
+
+    def read_due(self, config: Config, now: datetime) -> dict[str, datetime] | None:
+        """When each feed is due, or None when the ``feeds`` table cannot be read (said once)."""
+        try:
+            due = feeds_due(config, now)
+        except sqlite3.Error as exc:
+            problem = f"cannot read when the next feed is due ({exc})"
+            if problem != self.plan_problem:
+                every = show_duration(config.schedule.interval)
+                logger.warning("%s; a crawl runs every %s until it can", problem, every)
+                self.plan_problem = problem
+            return None
+        self.plan_problem = None
+        return due
+
+    def plan_next_tick(self, config: Config, plan: NextPoll | None) -> None:
+        """The next tick: when ``plan``'s feed is due, but at most one interval away.
+
+        Ticking at least once an interval keeps a config edit taking effect within one, as
+        it did when every tick was a crawl (a shorter interval may make a feed due sooner).
+        With no plan (the table could not be read, or the cycle failed) the next tick is one
+        interval away. The daemon logs when it goes idle, once per plan, not at every tick.
+        """
+        now = self.now()
+        one_interval = now + timedelta(seconds=config.schedule.interval)
+        if plan is None:
+            self.schedule.next_tick(one_interval)
+        elif plan.due(now):
+            self.schedule.next_tick(now)  # due since the last look: the next tick starts now
+        else:
+            if plan != self.said_idle:
+                logger.info(idle_line(plan, now, config.schedule.timezone))
+                self.said_idle = plan
+            self.schedule.next_tick(min(plan.at, one_interval))
 
     def reload(self) -> Config:
-        """Re-read the config; a new interval or digest time changes the schedule at once."""
+        """Re-read the config; a new interval or digest time changes the schedule at once (the
+        tick plans itself from the new config's intervals)."""
         old = self.config
         new = self.reloader.reload()
         if new.schedule.interval != old.schedule.interval:
@@ -168,7 +239,8 @@ class Daemon:
         s = self.config.schedule
         digest = f"; daily digest at {s.digest_at} {s.timezone}" if s.digest_at else ""
         logger.info(
-            "newswatch run (pid %d): %s, every %s, deadline %s%s",
+            "newswatch run (pid %d): %s, a crawl when a feed is due (checked every %s),"
+            " deadline %s%s",
             os.getpid(),
             self.config.database,
             show_duration(s.interval),
