@@ -56,7 +56,11 @@ def test_demo_stores_each_story_once(demo):
     folder, _ = demo
     conn = sqlite3.connect(folder / "newswatch.db")
     rows = conn.execute("SELECT url, extraction, backfill FROM stories").fetchall()
+    shared = conn.execute(
+        "SELECT feed FROM stories WHERE url LIKE '%/news/korut-rudal-balistik.html'"
+    ).fetchall()
     conn.close()
+    assert shared == [("kabar-contoh",)]  # both feeds list it: the first in the config has it
     paths = [urlsplit(url).path for url, _, _ in rows]
     assert len(paths) == len(set(paths)) == 14
     assert all(extraction == "page" for _, extraction, _ in rows)
