@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..storage.store import NewStory, Store, utcnow
@@ -20,13 +21,32 @@ from .jobs import ArticleJob
 logger = logging.getLogger("newswatch.store")
 
 
+@dataclass
+class Credit:
+    """A story this crawl created: the feed and backfill flag it was stored with, and every
+    link that led to it in this crawl."""
+
+    feed: str
+    backfill: bool
+    links: set[str]
+
+
 class StoragePipeline:
-    """Writes stories; a known canonical URL only adds link variants."""
+    """Writes stories; a known canonical URL only adds link variants.
+
+    A story that several feeds list is credited, once the crawl is over, to the first of them
+    in the config, whichever answered first; and it stays backfill only when every feed that
+    listed it was on its first poll.
+    """
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.store: Store | None = None
         self.replaced: list[int] = []  # stories whose page, read on a retry, replaced the entry
+        # link -> (the feed's place in the config, its name, its backfill) for each feed that
+        # listed the link in this crawl
+        self.listed: dict[str, list[tuple[int, str, bool]]] = {}
+        self.created: dict[int, Credit] = {}  # story id -> how it was stored
 
     @classmethod
     def from_crawler(cls, crawler) -> StoragePipeline:
@@ -39,10 +59,35 @@ class StoragePipeline:
 
     def close_spider(self) -> None:
         if self.store is not None:
+            self.credit_stories()
             self.store.close()
             self.store = None
 
     # -- what the spider asks ---------------------------------------------------------------------
+
+    def note_listing(self, link: str, place: int, feed: str, backfill: bool) -> None:
+        """The feed at ``place`` in the config listed ``link`` in this crawl."""
+        self.listed.setdefault(link, []).append((place, feed, backfill))
+
+    def credit_stories(self) -> None:
+        """Each story this crawl created goes to the first feed in the config that listed one
+        of its links, and is backfill only if every such feed was on its first poll.
+
+        Decided at the end, because feeds answer in any order and a page may be stored before
+        an earlier feed that lists it has answered; stories stored before this crawl are never
+        touched.
+        """
+        for story_id, story in self.created.items():
+            listers = sorted(
+                {lister for link in story.links for lister in self.listed.get(link, ())}
+            )
+            if not listers:
+                continue
+            feed = listers[0][1]
+            backfill = all(backfill for _, _, backfill in listers)
+            if (feed, backfill) != (story.feed, story.backfill):
+                self.store.credit_story(story_id, feed, backfill)
+        self.created.clear()
 
     def link_is_stored(self, url: str) -> bool:
         return self.store.story_for_link(url) is not None
@@ -77,9 +122,12 @@ class StoragePipeline:
             return item
         story_id, created = self.store.add_story(item)
         if created:
+            self.created[story_id] = Credit(item.feed, item.backfill, set())
             stats.inc_value("newswatch/new_stories")
             stats.inc_value(f"newswatch/new_stories_{item.extraction}")
         else:
             stats.inc_value("newswatch/known_canonical")
             logger.debug("known story %s under a new link: %s", story_id, item.links)
+        if story_id in self.created:
+            self.created[story_id].links.update((item.url, *item.links))
         return item

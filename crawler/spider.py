@@ -100,6 +100,7 @@ class NewsSpider(scrapy.Spider):
     ):
         super().__init__(**kwargs)
         self.feeds = list(feeds)
+        self.places = {feed.name: place for place, feed in enumerate(self.feeds)}  # config order
         self.states = states
         self.polls: dict[str, FeedPoll] = {}
         self.links: KnownLinks | None = None  # set at start, when the storage side is open
@@ -184,6 +185,8 @@ class NewsSpider(scrapy.Spider):
         backfill = not state.get("first_polled")
         poll = FeedPoll(feed.name, feed.url, "ok", 200, None, body_hash=body_hash, **validators)
         for entry in parsed.entries:
+            # Every link, known or not: the storage side credits each new story (see there).
+            self.storage.note_listing(entry.link, self.places[feed.name], feed.name, backfill)
             if self.links.stored(entry.link):
                 self.stat("known_skipped")
                 continue

@@ -198,6 +198,14 @@ class Store:
             self._add_links(db, story_id, [story.url, *story.links], story.feed, now)
         return story_id, created
 
+    def credit_story(self, story_id: int, feed: str, backfill: bool) -> None:
+        """Which feed a story new in this crawl is credited to, decided once the crawl is over."""
+        with self.write() as db:
+            db.execute(
+                "UPDATE stories SET feed = ?, backfill = ? WHERE id = ?",
+                [feed, int(backfill), story_id],
+            )
+
     def stories_to_retry(self, feeds: Iterable[str]) -> list[dict]:
         """Stories kept from their feed entries whose page is due another try."""
         wanted = set(feeds)
@@ -317,7 +325,7 @@ class Store:
         )
 
     def story_counts(self) -> dict[str, int]:
-        """Stories per feed (the feed that first listed each), counted, never stored twice."""
+        """Stories per feed (the one each is credited to), counted, never stored twice."""
         rows = self.db.execute("SELECT feed, count(*) FROM stories GROUP BY feed")
         return {feed: count for feed, count in rows}
 

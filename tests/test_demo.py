@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
+from newswatch import command
 
 from conftest import run_newswatch
 
@@ -52,7 +56,11 @@ def test_demo_stores_each_story_once(demo):
     folder, _ = demo
     conn = sqlite3.connect(folder / "newswatch.db")
     rows = conn.execute("SELECT url, extraction, backfill FROM stories").fetchall()
+    shared = conn.execute(
+        "SELECT feed FROM stories WHERE url LIKE '%/news/korut-rudal-balistik.html'"
+    ).fetchall()
     conn.close()
+    assert shared == [("kabar-contoh",)]  # both feeds list it: the first in the config has it
     paths = [urlsplit(url).path for url, _, _ in rows]
     assert len(paths) == len(set(paths)) == 14
     assert all(extraction == "page" for _, extraction, _ in rows)
@@ -111,3 +119,31 @@ def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path):
     assert result.returncode == 2
     assert "not empty" in result.stderr
     assert (tmp_path / "config.yaml").read_text(encoding="utf-8") == "database: mine.db\n"
+
+
+def test_demo_finishes_its_work_when_its_reader_stops_early(tmp_path):
+    """``newswatch demo | head -3``: the closed pipe stops the output, not the crawl cycles."""
+    folder = tmp_path / "demo"
+    with open(tmp_path / "stderr", "wb") as stderr:
+        child = subprocess.Popen(
+            command("demo", "--dir", str(folder)),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=dict(os.environ, COLUMNS="200"),
+        )
+        head = [child.stdout.readline() for _ in range(3)]
+        child.stdout.close()  # as head does once it has its lines
+        status = child.wait(timeout=60)
+    assert head[0].startswith(b"newswatch demo: a sample outlet served on")
+    errors = (tmp_path / "stderr").read_text(encoding="utf-8")
+    assert errors == "", errors  # no BrokenPipeError, no traceback: it just stops printing
+    assert status == 0  # the demo's own check still decides: the alerts are the expected ones
+    conn = sqlite3.connect(folder / "newswatch.db")
+    assert conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 14
+    rows = conn.execute(
+        "SELECT a.topic, s.url FROM alerts a JOIN stories s ON s.id = a.story_id"
+    ).fetchall()
+    conn.close()
+    assert sorted((topic, urlsplit(url).path) for topic, url in rows) == sorted(EXPECTED)
+    assert len((folder / "alerts.jsonl").read_text(encoding="utf-8").splitlines()) == 3
+    assert "3 alerts" in (folder / "digest.md").read_text(encoding="utf-8")

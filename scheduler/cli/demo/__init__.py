@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shlex
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,29 @@ CYCLE_TIMEOUT = 300  # seconds; a crawl of this tiny site takes a few
 
 class DemoError(Exception):
     """A problem the user can fix (a folder that is not ours); exit status 2."""
+
+
+class DemoConsole(Console):
+    """The demo's stdout, which a reader may close early (``newswatch demo | head -3``).
+
+    The demo then finishes its work all the same, so the folder it names holds a complete
+    database, and prints nothing more: no traceback, as any program whose reader went away.
+    """
+
+    def on_broken_pipe(self) -> None:  # rich's hook; by default it exits the program
+        self.quiet = True  # every later print is a no-op
+        try:  # the interpreter's last flush at exit must not meet the closed pipe either
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+    def print(self, *objects, **kwargs) -> None:
+        try:
+            super().print(*objects, **kwargs)
+        except BrokenPipeError:  # a rich without the hook above
+            self.on_broken_pipe()
 
 
 # -- the demo folder ----------------------------------------------------------------------------
@@ -152,7 +177,7 @@ class Cycle:
 
 def run_demo(folder: Path | None, console: Console | None = None) -> int:
     """Serve the sample site, crawl it twice, show the alerts; returns the exit status."""
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or DemoConsole(highlight=False, soft_wrap=True)
     folder = prepare_folder(folder)
     config = folder / "config.yaml"
     site = SampleSite().start()
