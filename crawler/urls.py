@@ -84,9 +84,15 @@ def host_of(url: str) -> str:
 
 
 def outlet_of(url: str) -> str:
-    """The host a person names an outlet by: ``www.tribunnews.com`` is ``tribunnews.com``."""
+    """The host a person names an outlet by (``www.tribunnews.com`` is ``tribunnews.com``), with
+    its port when one is given: two sites on one address are two outlets."""
     host = host_of(url)
-    return host[4:] if host.startswith("www.") else host
+    host = host[4:] if host.startswith("www.") else host
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port and port not in (80, 443) else host
 
 
 def site_of(host: str) -> str:

@@ -27,6 +27,7 @@ summary, a stub) stays alone. The "Sumber: X" credit line is shown, never used a
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from datetime import datetime, timedelta
 from functools import cache
@@ -40,10 +41,17 @@ NUM_PERM = 64
 BANDS, ROWS = 21, 3  # 63 of the 64 values, in bands of 3
 SEED = 1
 SCHEME = "affine32"  # 32-bit values: 256 bytes a signature
-THRESHOLD = 0.4  # estimated Jaccard similarity of two bodies' shingles
+THRESHOLD = 0.4  # Jaccard similarity of two bodies' shingles, counted exactly
+LIKELY = 0.25  # the signatures' estimate that sends a candidate to the exact count
 WINDOW = timedelta(days=3)
 MIN_SHINGLES = 30  # fewer: too little text to call two stories one
+logger = logging.getLogger("newswatch.clusters")
 _WORD = re.compile(r"\w+")
+# How the stored index was made (``meta``): a version that makes signatures or bands another
+# way rebuilds them on its first cycle, for the stories still inside the window.
+SIGNATURES_MADE = f"{SHINGLE_WORDS}-word shingles, {NUM_PERM} {SCHEME} permutations, seed {SEED}"
+BANDS_MADE = f"{BANDS} bands of {ROWS}"
+PRUNE_EVERY = timedelta(days=1)
 
 
 @cache
@@ -84,6 +92,11 @@ def band_keys(sig: bytes) -> list[int]:
     return keys
 
 
+def jaccard(a: set[bytes], b: set[bytes]) -> float:
+    """The share of shingles two bodies have in common, of all they have."""
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
 def similarity(a: bytes, b: bytes) -> float:
     """The Jaccard similarity the two signatures estimate: the share of equal values."""
     import numpy
@@ -91,11 +104,55 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(numpy.mean(numpy.frombuffer(a, "<u4") == numpy.frombuffer(b, "<u4")))
 
 
+def keep_index(store: Store) -> str | None:
+    """Rebuild or prune the band index when needed; says what it did, if anything.
+
+    Only stories first seen within ``WINDOW`` (and a day: pruning runs once a day) can still be
+    copied, so the bands of older ones are dropped and a rebuild reads only the window's
+    stories: the index holds days of news whatever the store's size. Cluster ids are never
+    rewritten: a report stays one report.
+    """
+    now = datetime.fromisoformat(store.now())
+    pruned = stored.meta(store, "cluster_pruned")
+    if (
+        stored.meta(store, "cluster_signatures") == SIGNATURES_MADE
+        and stored.meta(store, "cluster_bands") == BANDS_MADE
+        and pruned is not None
+        and datetime.fromisoformat(pruned) > now - PRUNE_EVERY
+    ):
+        return None  # the common case: three reads of meta
+    first = stored.first_story_since(store, iso(now - WINDOW - PRUNE_EVERY))
+    first = first if first is not None else stored.clustered_through(store) + 1
+    made = {"cluster_signatures": SIGNATURES_MADE, "cluster_bands": BANDS_MADE}
+    made["cluster_pruned"] = iso(now)
+    if stored.meta(store, "cluster_signatures") != SIGNATURES_MADE:
+        rows = stored.stories_to_cluster(store, first - 1, stored.clustered_through(store))
+        signed = []
+        for story_id, url, _title, body, _seen in rows:
+            found = shingles(body)
+            if len(found) >= MIN_SHINGLES:
+                sig = signature(found)
+                signed.append((story_id, sig, outlet_of(url), band_keys(sig)))
+        stored.replace_index(store, signed, made=made)
+        return f"signatures of {len(signed)} stories made again ({SIGNATURES_MADE})"
+    if stored.meta(store, "cluster_bands") != BANDS_MADE:
+        sigs = stored.signatures_since(store, first)
+        bands = [(key, story) for story, sig in sigs for key in band_keys(sig)]
+        stored.replace_index(store, None, bands, made=made)
+        return f"bands of {len(sigs)} signatures made again ({BANDS_MADE})"
+    dropped = stored.prune_bands(store, first)
+    stored.set_meta(store, {"cluster_pruned": iso(now)})
+    return f"{dropped} band keys of old stories dropped" if dropped else None
+
+
 def cluster_new_stories(store: Store) -> int:
     """Give each story stored since the last run its cluster; returns how many are copies.
 
     Stories of the same cycle are matched with each other too, oldest first.
     """
+    done_to_index = keep_index(store)
+    if done_to_index:
+        logger.info("story clusters: %s", done_to_index)
     through = stored.clustered_through(store)
     rows = stored.stories_to_cluster(store, through)
     if not rows:
@@ -116,10 +173,16 @@ def cluster_new_stories(store: Store) -> int:
         others = stored.signatures(store, candidate_ids - known.keys())
         others.update({i: known[i] for i in candidate_ids & known.keys()})
         earliest = iso(datetime.fromisoformat(first_seen) - WINDOW)
+        likely = [
+            other
+            for other, (other_sig, other_host, seen, _) in others.items()
+            if other_host != host and seen >= earliest and similarity(sig, other_sig) >= LIKELY
+        ]
+        bodies = stored.bodies(store, likely) if likely else {}
         matches = [
-            cluster
-            for other_sig, other_host, seen, cluster in others.values()
-            if other_host != host and seen >= earliest and similarity(sig, other_sig) >= THRESHOLD
+            others[other][3]
+            for other in likely
+            if jaccard(found, shingles(bodies.get(other))) >= THRESHOLD
         ]
         cluster = min(matches, default=story_id)
         copies += cluster != story_id

@@ -15,15 +15,78 @@ from .store import Store, connection
 IDS_PER_QUERY = 500
 
 
+def meta(store: Store, key: str) -> str | None:
+    row = store.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta(store: Store, values: dict[str, str]) -> None:
+    with store.write() as db:
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(values.items())
+        )
+
+
 def clustered_through(store: Store) -> int:
-    row = store.db.execute("SELECT value FROM meta WHERE key = 'clustered_through'").fetchone()
-    return int(row[0]) if row else 0
+    return int(meta(store, "clustered_through") or 0)
 
 
-def stories_to_cluster(store: Store, after: int) -> list[tuple[int, str, str | None, str, str]]:
-    """(id, url, title, body, first_seen) of the stories stored after ``after``, oldest first."""
+def first_story_since(store: Store, seen: str) -> int | None:
+    """The lowest id among the stories first seen at ``seen`` or later (the first_seen index)."""
+    row = store.db.execute("SELECT min(id) FROM stories WHERE first_seen >= ?", [seen]).fetchone()
+    return row[0]
+
+
+def prune_bands(store: Store, before_story: int) -> int:
+    """Drop the band keys of stories before ``before_story``: too old to be copied any more, so
+    the index holds a window's stories, not the store's. Their signatures stay."""
+    with store.write() as db:
+        cursor = db.execute("DELETE FROM story_bands WHERE story_id < ?", [before_story])
+    return max(cursor.rowcount, 0)
+
+
+def signatures_since(store: Store, first_story: int) -> list[tuple[int, bytes]]:
     rows = store.db.execute(
-        "SELECT id, url, title, body, first_seen FROM stories WHERE id > ? ORDER BY id", [after]
+        "SELECT story_id, signature FROM story_signatures WHERE story_id >= ? ORDER BY story_id",
+        [first_story],
+    )
+    return [tuple(row) for row in rows.fetchall()]
+
+
+def replace_index(
+    store: Store,
+    signed: Sequence[tuple[int, bytes, str, Sequence[int]]] | None,
+    bands: Iterable[tuple[int, int]] = (),
+    made: dict[str, str] | None = None,
+) -> None:
+    """The index rebuilt in one transaction: with ``signed`` (story, signature, host, band keys)
+    every signature is replaced by those; else the stored signatures stay and the bands are
+    ``bands`` (band key, story). ``made`` says how, in ``meta``."""
+    with store.write() as db:
+        db.execute("DELETE FROM story_bands")
+        if signed is not None:
+            db.execute("DELETE FROM story_signatures")
+            db.conn.executemany(
+                "INSERT INTO story_signatures (story_id, signature, host) VALUES (?, ?, ?)",
+                [(story, sig, host) for story, sig, host, _ in signed],
+            )
+            bands = [(key, story) for story, _, _, keys in signed for key in keys]
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO story_bands (band_key, story_id) VALUES (?, ?)", bands
+        )
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list((made or {}).items())
+        )
+
+
+def stories_to_cluster(
+    store: Store, after: int, through: int | None = None
+) -> list[tuple[int, str, str | None, str, str]]:
+    """(id, url, title, body, first_seen) of the stories stored after ``after`` (up to
+    ``through``), oldest first."""
+    rows = store.db.execute(
+        "SELECT id, url, title, body, first_seen FROM stories WHERE id > ? AND id <= ? ORDER BY id",
+        [after, through if through is not None else 2**63 - 1],
     )
     return [tuple(row) for row in rows.fetchall()]
 
@@ -53,6 +116,19 @@ def signatures(store: Store, story_ids: Iterable[int]) -> dict[int, tuple[bytes,
             chunk,
         )
         found.update({row[0]: tuple(row[1:]) for row in rows})
+    return found
+
+
+def bodies(store: Store, story_ids: Sequence[int]) -> dict[int, str | None]:
+    """story id -> body, for the few candidates whose signatures look like a copy's."""
+    found: dict[int, str | None] = {}
+    ids = list(story_ids)
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        chunk = ids[start : start + IDS_PER_QUERY]
+        rows = store.db.execute(
+            f"SELECT id, body FROM stories WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+        )
+        found.update(rows.fetchall())
     return found
 
 

@@ -47,11 +47,13 @@ def print_alerts(
         console.print(Text("no alerts"))
         return 0
     groups = by_report(rows) if collapse else [[row] for row in rows]
+    order = {topic.name: i for i, topic in enumerate(config.topics)}  # a report's topics so
     for group in groups:
         row = group[0]
         created = local_time(row["created"], config.schedule.timezone)
         head = Text(one_line(created) + "  ", style="dim")
-        topics = ", ".join(dict.fromkeys(one_line(other["topic"]) for other in group))
+        names = sorted({other["topic"] for other in group}, key=lambda t: (order.get(t, 1e9), t))
+        topics = ", ".join(one_line(name) for name in names)
         head.append(topics, style="cyan")
         head.append("  ")
         head.append(one_line(row["title"] or row["url"]), style="bold")
