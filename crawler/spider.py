@@ -17,19 +17,10 @@ from datetime import datetime
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..storage.store import FeedPoll, NewStory
 from .article import Article, amp_canonical, parse_article
+from .failures import failure_reason, is_transient
 from .feeds import parse_feed
 from .jobs import ArticleJob
 from .known_links import KnownLinks
@@ -48,42 +39,6 @@ HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 PAGE_RETRIES = 2
 # A page whose parse was started this many times without finishing is not parsed again.
 PARSE_STARTS = 2
-_TRANSIENT = (
-    DownloadTimeoutError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    ResponseDataLossError,
-    CannotResolveHostError,
-)
-
-
-def is_transient(failure) -> bool:
-    """Whether a download failed for a reason that may be gone by the next poll."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        status = exc.response.status
-        return status >= 500 or status in (408, 429)
-    return isinstance(exc, _TRANSIENT)
-
-
-def failure_reason(failure, timeout: float | None = None) -> str:
-    """A short, human reason for a failed download."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        return f"HTTP {exc.response.status}"
-    if isinstance(exc, UnsafeRequest):
-        return f"refused: {exc}"
-    if isinstance(exc, DownloadTimeoutError):
-        return f"timed out after {timeout:g}s" if timeout else "timed out"
-    if isinstance(exc, DownloadCancelledError):
-        return f"too large: {exc}"
-    if isinstance(exc, CannotResolveHostError):
-        return str(exc) or "DNS lookup failed"  # also a private answer refused at connect time
-    if isinstance(exc, DownloadConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, IgnoreRequest):
-        return str(exc) or "ignored (robots.txt or too many redirects)"
-    return f"{type(exc).__name__}: {exc}".strip()
 
 
 class NewsSpider(scrapy.Spider):
@@ -171,7 +126,8 @@ class NewsSpider(scrapy.Spider):
             poll.etag, poll.last_modified = validators["etag"], validators["last_modified"]
             self._feed_done(poll)
             return
-        parsed = parse_feed(response.body, response.url)
+        content_type = (headers.get(b"Content-Type") or b"").decode("latin-1")
+        parsed = parse_feed(response.body, response.url, content_type)
         if parsed.problem:
             logger.warning(
                 "feed failed: feed=%s url=%s reason=%s", feed.name, feed.url, parsed.problem

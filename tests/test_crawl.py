@@ -138,7 +138,7 @@ def test_crawl_stores_each_story_once_and_survives_bad_input(tmp_path, outlet):
         "bad/doc.pdf reason=not HTML",
         "bad/empty.html reason=no article text",
         "bad/loop.html reason=",
-        "bad/tofile.html reason=HTTP 302",
+        "bad/tofile.html reason=refused: HTTP 302 redirect to 'file:///",
     ]:
         assert err.count(needle) == 1, (needle, err)
     assert "Traceback" not in err
