@@ -8,6 +8,7 @@ and a refusal of ours names the setting behind it.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 from scrapy.exceptions import (
@@ -77,6 +78,16 @@ def _http_reason(response) -> str:
     return f"HTTP {status} {phrase}"
 
 
+def _too_large(text: str) -> str:
+    """Scrapy's "Expected to receive N bytes which is larger than download max size (M) in
+    request <GET ...>" (or "Received N bytes ..."), without the request it repeats."""
+    found = re.search(r"(\d+) bytes.*max size \((\d+)\)", text)
+    if not found:
+        return f"too large: {text}"
+    size, limit = found.groups()
+    return f"too large: {size} bytes or more, over crawl.max_page_bytes ({limit})"
+
+
 def failure_reason(failure, timeout: float | None = None) -> str:
     """A short, human reason for a failed download."""
     exc = failure.value
@@ -85,11 +96,14 @@ def failure_reason(failure, timeout: float | None = None) -> str:
     if isinstance(exc, HostNotFound):
         return str(exc)
     if isinstance(exc, UnsafeRequest):
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("redirect_urls"):
+            return f"refused: {exc} (redirected to {request.url})"
         return f"refused: {exc}"
     if isinstance(exc, DownloadTimeoutError):
         return f"timed out after {timeout:g}s" if timeout else "timed out"
     if isinstance(exc, DownloadCancelledError):
-        return f"too large: {exc}"
+        return _too_large(str(exc))
     if isinstance(exc, CannotResolveHostError):
         host = _host(failure)
         address = refused_at_connect.get(host)

@@ -25,7 +25,6 @@ from .feeds import parse_feed
 from .jobs import ArticleJob
 from .known_links import KnownLinks
 from .limits import TimeLimitExceeded, time_limit
-from .middlewares import UnsafeRequest
 from .pipelines import StoragePipeline
 from .urls import normalize_url
 
@@ -67,6 +66,9 @@ class NewsSpider(scrapy.Spider):
         self.storage = self.crawler.get_item_pipeline(StoragePipeline)
         self.links = KnownLinks(self.storage.link_is_stored)
         self.crawler.stats.set_value("newswatch/feeds_total", len(self.feeds))
+        # The pages due another try are those kept before this crawl: taken now, before a
+        # page this crawl fails is stored with its tries (and asked again in the same crawl).
+        retries = list(self.storage.retry_jobs(self.feeds))
         for feed in self.feeds:
             state = self.states.get(feed.name) or {}
             headers = {}
@@ -84,7 +86,7 @@ class NewsSpider(scrapy.Spider):
                 meta={"handle_httpstatus_list": [304], "newswatch_kind": "feed"},
                 cb_kwargs={"feed": feed, "state": state},
             )
-        for job in self.storage.retry_jobs(self.feeds):
+        for job in retries:
             self.links.claim(job.entry.link)
             self.stat("articles_scheduled")
             self.stat("page_retries")
@@ -221,15 +223,8 @@ class NewsSpider(scrapy.Spider):
         job: ArticleJob = failure.request.cb_kwargs["job"]
         self.stat("articles_done")
         reason = failure_reason(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
-        if isinstance(failure.value, UnsafeRequest):
-            self.stat("errors")
-            logger.warning(
-                "article skipped: feed=%s url=%s reason=%s",
-                job.feed.name,
-                failure.request.url,
-                reason,
-            )
-            return None
+        # A page we refused (a redirect to a private address) is kept from its entry too; a
+        # refusal is no reason that passes, so its page is not asked again.
         retries = PAGE_RETRIES if is_transient(failure) else 0
         return next(self._unreadable(job, reason, retries=retries), None)
 
