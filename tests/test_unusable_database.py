@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
+import test_daemon_e2e
 from click.testing import CliRunner
 
 from newswatch import command
@@ -22,7 +24,9 @@ from newswatch.storage import usable
 from newswatch.storage.store import Store
 from newswatch.storage.usable import EXIT_UNUSABLE, DatabaseUnusable, check_writable
 
-from conftest import run_newswatch, write_config
+from conftest import daemon_config, rss, run_newswatch, write_config
+
+start_daemon = test_daemon_e2e.start_daemon  # the fixture: a daemon stopped at teardown
 
 COMMANDS = ("crawl", "run", "status", "alerts")  # the writers, then the readers
 FEEDS = [("f", "http://feed.nowhere.invalid/rss.xml")]  # never asked: the crawl stops first
@@ -217,3 +221,26 @@ def test_the_daemon_lock_on_an_unusable_folder_is_one_line(tmp_path):
     )
     elsewhere = PermissionError(13, "Permission denied", "/etc/shadow")
     assert not usable.is_database_os_error(tmp_path / "newswatch.db", elsewhere)
+
+
+def test_a_daemon_cycle_whose_database_turned_unusable_says_so_in_two_lines(
+    tmp_path, server, start_daemon
+):
+    """The database is replaced by junk while the daemon runs: each cycle's crawl prints its
+    one line and exits 4, the daemon logs the cycle as failed with that status, and goes on."""
+    server.add("/feed.xml", rss([]), content_type="application/rss+xml")
+    config = daemon_config(tmp_path, [("f", server.url("/feed.xml"))])
+    daemon = start_daemon(config)
+    daemon.wait_for(r"cycle 1 ok")
+    db = tmp_path / "newswatch.db"
+    daemon.mark()
+    for end in ("-wal", "-shm"):
+        Path(f"{db}{end}").unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database at all" * 100)
+    daemon.wait_for(r"cycle \d+ failed: crawl exited with status 4 \(the database or its folder")
+    daemon.proc.send_signal(signal.SIGTERM)
+    assert daemon.exited() == 0
+    log = daemon.text()
+    assert f"newswatch: {db}: is not an SQLite database (or it is corrupt)" in log
+    assert "Traceback" not in log
+    assert db.read_bytes() == b"this is not a database at all" * 100
