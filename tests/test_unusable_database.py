@@ -9,6 +9,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,43 @@ def test_a_daemon_cycle_whose_database_turned_unusable_says_so_in_two_lines(
     assert f"newswatch: {db}: is not an SQLite database (or it is corrupt)" in log
     assert "Traceback" not in log
     assert db.read_bytes() == b"this is not a database at all" * 100
+
+
+SHORT_BUSY_CRAWL = (
+    "import newswatch.storage.store as store; store.BUSY_TIMEOUT_S = 0.5\n"
+    "from newswatch.scheduler.cli import main; main(prog_name='newswatch')"
+)
+
+
+def test_a_write_lock_held_past_the_busy_timeout_mid_crawl_is_one_line(tmp_path, server):
+    """The lock is taken while a page is in flight: the crawl stops storing, closes, and says
+    so in one line (no Scrapy traceback per page), exit status 4."""
+    body = "<p>" + "Isi berita yang cukup panjang untuk dibaca sebagai artikel. " * 20 + "</p>"
+    server.add("/a.html", f"<html><head><title>A</title></head><body>{body}</body>", hold=True)
+    server.add(
+        "/feed.xml",
+        rss([{"title": "A", "link": server.url("/a.html"), "description": "s"}]),
+        content_type="application/rss+xml",
+    )
+    config = write_config(tmp_path, [("f", server.url("/feed.xml"))])
+    db = tmp_path / "newswatch.db"
+    with Store(db):
+        pass
+    argv = [sys.executable, "-c", SHORT_BUSY_CRAWL, "crawl", "-c", str(config)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = sqlite3.connect(db)
+    try:
+        server.wait_for("/a.html")
+        holder.execute("BEGIN IMMEDIATE")  # another process writing, and never done
+        server.release()
+        out, err = proc.communicate(timeout=120)
+    finally:
+        holder.rollback()
+        holder.close()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == EXIT_UNUSABLE, err
+    assert err == f"newswatch: {db}: another process held its write lock for longer than 0.5s\n"
+    assert out == ""
+    with Store(db, readonly=True) as store:
+        assert store.count("stories") == 0
