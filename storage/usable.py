@@ -77,6 +77,16 @@ def disk_is_full(folder: Path) -> bool:
     return free == 0
 
 
+def _nearly_full(folder: Path) -> bool:
+    """Less room than a WAL write needs: SQLite says "disk I/O error" then, not "full"."""
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    free = stat.f_bfree if os.geteuid() == 0 else stat.f_bavail
+    return free * stat.f_frsize < 256 * 1024
+
+
 def os_line(database: Path, exc: OSError) -> str:
     """The one line for an OSError met on the database, its folder or a lock file beside it."""
     where = Path(exc.filename) if exc.filename else database
@@ -104,6 +114,8 @@ def sqlite_line(database: Path, exc: sqlite3.Error, busy_timeout: float) -> str:
         why = "is read-only (the file or its folder)"
     elif "full" in lower:
         why = "cannot be written: the disk is full"
+    elif "disk i/o error" in lower and _nearly_full(Path(database).parent):
+        why = f"cannot be written: the disk is full ({text})"
     elif "not a database" in lower:
         why = "is not an SQLite database (or it is corrupt)"
     elif "malformed" in lower or "corrupt" in lower:

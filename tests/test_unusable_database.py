@@ -5,6 +5,7 @@ written."""
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -285,3 +286,28 @@ def test_a_write_lock_held_past_the_busy_timeout_mid_crawl_is_one_line(tmp_path,
     assert out == ""
     with Store(db, readonly=True) as store:
         assert store.count("stories") == 0
+
+
+@pytest.mark.skipif(not _can_mount_read_only(), reason="needs unshare -m and mount (root)")
+@pytest.mark.parametrize("room_kib", [0, 4])
+def test_a_full_disk_is_one_line(tmp_path, room_kib):
+    """A small tmpfs, filled up to ``room_kib`` KiB: the check sees a full disk, or SQLite
+    does when it writes; one line either way, exit status 4."""
+    data = tmp_path / "data"
+    data.mkdir()
+    config = write_config(tmp_path, FEEDS, database=str(data / "newswatch.db"))
+    db = str(data / "newswatch.db")
+    code = f"from newswatch.storage.store import Store; Store({db!r}).close()"
+    make = shlex.join([sys.executable, "-c", code])
+    fill = f"dd if=/dev/zero of='{data}/filler' bs=1k 2>/dev/null"
+    if room_kib:
+        fill = f"{fill}; rm '{data}/filler'; dd if=/dev/zero of='{data}/filler' bs=1k"
+        fill += f" count=$(( $(df -k --output=avail '{data}' | tail -1) - {room_kib} )) 2>/dev/null"
+    crawl = shlex.join(command("crawl", "-c", str(config)))
+    script = f"mount -t tmpfs -o size=512k tmpfs '{data}' && {make} && {fill}; {crawl}"
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    line = one_line(result)
+    assert line.startswith(f"newswatch: {data / 'newswatch.db'}: ")
+    assert "the disk" in line and "is full" in line, line
