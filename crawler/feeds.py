@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
+from xml.sax import SAXParseException
 
 import feedparser
 from w3lib.html import remove_tags, replace_entities
@@ -116,16 +117,80 @@ def _raw_link(entry) -> str | None:
     return None
 
 
-def parse_feed(data: bytes, url: str) -> ParsedFeed:
-    """Entries of an RSS/Atom document; a broken ("bozo") feed still yields what it has."""
+_XML_NAME = re.compile(rb"<([A-Za-z_][\w:.-]*)")
+_IMAGES = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"RIFF")
+
+
+def _xml_error(exc: object) -> str | None:
+    """feedparser's XML error, without its position: feedparser parses a rewritten copy (its
+    own XML declaration in front), so the line and column it gives are not the document's."""
+    if not isinstance(exc, SAXParseException):
+        return None
+    return exc.getMessage()
+
+
+def what_it_is(data: bytes, content_type: str = "", parser_error: object = None) -> str:
+    """What a document that is not a feed is instead, for the reason a failed feed logs."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    served = f" ({kind})" if kind else ""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    lower = head.lower()
+    if not head:
+        return "the answer is empty"
+    if lower.startswith((b"<!doctype html", b"<html")) or (
+        b"<html" in lower and not re.search(rb"<(rss|feed|rdf:rdf)\b", lower)
+    ):
+        return f"an HTML page{served}, not RSS or Atom"
+    if head.startswith(b"%PDF"):
+        return f"a PDF file{served}"
+    if head.startswith((b"{", b"[")) or kind.endswith("json"):
+        return f"JSON{served}, not RSS or Atom"
+    if head.startswith(_IMAGES) or kind.startswith("image/"):
+        return f"an image{served}"
+    if b"\x00" in head or not _is_text(head):
+        return f"binary data{served}"
+    if head.startswith(b"<"):
+        error = _xml_error(parser_error)
+        if error:
+            return f"broken XML ({error})"
+        roots = [m.group(1) for m in _XML_NAME.finditer(head)]
+        root = roots[0].decode("ascii", "replace") if roots else "?"
+        return f"XML whose root is <{root}>, not RSS or Atom"
+    return f"text{served}, not RSS or Atom"
+
+
+_CONTROL = frozenset(set(range(32)) - {9, 10, 13} | set(range(0x7F, 0xA0)))
+
+
+def _is_text(head: bytes) -> bool:
+    """Text in UTF-8, or in a one-byte charset: few control bytes."""
     try:
-        data = _replace_impossible_references(_clip_authors(_strip_internal_subset(data)))
-        parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url})
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a character cut at the end of the sample
+            return True
+    return sum(byte in _CONTROL for byte in head) * 20 < len(head)
+
+
+def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
+    """Entries of an RSS/Atom document; a broken ("bozo") feed still yields what it has.
+
+    ``content_type`` (the response's) only words the reason a document is not a feed.
+    """
+    try:
+        cleaned = _replace_impossible_references(_clip_authors(_strip_internal_subset(data)))
+        parsed = feedparser.parse(io.BytesIO(cleaned), response_headers={"content-location": url})
     except Exception as exc:  # feedparser 6 still raises on a few hostile inputs
         return ParsedFeed(problem=f"feed parser failed: {type(exc).__name__}: {exc}")
+    error = parsed.get("bozo_exception")
     if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception") or "no feed found"
-        return ParsedFeed(problem=f"not a feed: {reason}")
+        return ParsedFeed(problem=f"not a feed: {what_it_is(data, content_type, error)}")
+    if not parsed.entries and _xml_error(error):
+        # A feed that breaks off before its first entry: nothing of it can be read.
+        return ParsedFeed(
+            problem=f"broken feed: the XML breaks ({_xml_error(error)}) before any entry"
+        )
     result = ParsedFeed()
     seen: set[str] = set()
     for item in parsed.entries:

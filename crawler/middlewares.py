@@ -21,6 +21,14 @@ class UnsafeRequest(IgnoreRequest):
     """A request the gate refused; the message says why."""
 
 
+class HostNotFound(IgnoreRequest):
+    """A host the gate could not resolve: no refusal of ours, a name without an address (yet)."""
+
+
+# What every refusal of a private address says, so a person knows the setting behind it.
+PRIVATE_REFUSAL = "private addresses are fetched only when crawl.allow_private_addresses is true"
+
+
 def address_is_public(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -46,7 +54,11 @@ def host_problem(host: str, addresses: tuple[str, ...]) -> str | None:
         return f"cannot resolve host {host!r}"
     private = [a for a in addresses if not address_is_public(a)]
     if private:
-        return f"host {host!r} is a private or local address ({private[0]})"
+        if private[0] == host:
+            return f"{host} is a private or local address; {PRIVATE_REFUSAL}"
+        return f"host {host!r} resolves to a private or local address ({private[0]}); " + (
+            PRIVATE_REFUSAL
+        )
     return None
 
 
@@ -64,7 +76,7 @@ class SafetyMiddleware:
     async def process_request(self, request):
         scheme = request.url.split(":", 1)[0].lower()
         if scheme not in ALLOWED_SCHEMES:
-            raise UnsafeRequest(f"scheme {scheme!r} is not allowed")
+            raise UnsafeRequest(f"scheme {scheme!r} is not allowed (only http and https)")
         if self.allow_private:
             return None
         host = (urlparse_cached(request).hostname or "").strip("[]")
@@ -75,6 +87,8 @@ class SafetyMiddleware:
             if host not in self.resolved:
                 self.resolved[host] = await resolve(host)
             addresses = self.resolved[host]
+        if not addresses:
+            raise HostNotFound(f"cannot resolve host {host!r}")
         problem = host_problem(host, addresses)
         if problem:
             raise UnsafeRequest(problem)

@@ -10,9 +10,13 @@ link, how often has this page's parse been started, and which pages are due anot
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from ..storage.store import NewStory, Store, utcnow
 from .feeds import Entry
@@ -47,6 +51,16 @@ class StoragePipeline:
         # listed the link in this crawl
         self.listed: dict[str, list[tuple[int, str, bool]]] = {}
         self.created: dict[int, Credit] = {}  # story id -> how it was stored
+        # SQLite's error when the database stopped being usable mid-crawl (a write lock held
+        # past the busy timeout, a full disk): the crawl closes, and ``run_crawl`` raises it.
+        self.failed: sqlite3.DatabaseError | None = None
+
+    def _give_up(self, exc: sqlite3.DatabaseError) -> None:
+        """Close the crawl once: nothing more can be stored (no traceback per page)."""
+        if self.failed is None:
+            self.failed = exc
+            logger.debug("the database cannot be used: %s; closing the crawl", exc)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="database unusable"))
 
     @classmethod
     def from_crawler(cls, crawler) -> StoragePipeline:
@@ -59,7 +73,11 @@ class StoragePipeline:
 
     def close_spider(self) -> None:
         if self.store is not None:
-            self.credit_stories()
+            if self.failed is None:
+                try:
+                    self.credit_stories()
+                except sqlite3.DatabaseError as exc:  # unusable since the last page was stored
+                    self.failed = exc
             self.store.close()
             self.store = None
 
@@ -90,11 +108,25 @@ class StoragePipeline:
         self.created.clear()
 
     def link_is_stored(self, url: str) -> bool:
-        return self.store.story_for_link(url) is not None
+        """Whether a stored story names ``url``; every link is, once the database failed (so
+        nothing more is asked for)."""
+        if self.failed is not None:
+            return True
+        try:
+            return self.store.story_for_link(url) is not None
+        except sqlite3.DatabaseError as exc:
+            self._give_up(exc)
+            return True
 
     def count_parse_start(self, url: str) -> int:
         """Count a parse about to start (committed first); returns how many have started."""
-        return self.store.note_parse(url)
+        if self.failed is not None:
+            return 0
+        try:
+            return self.store.note_parse(url)
+        except sqlite3.DatabaseError as exc:
+            self._give_up(exc)
+            return 0
 
     def retry_jobs(self, feeds: Sequence[Any]) -> Iterator[ArticleJob]:
         """The pages of stories kept from their feed entries that are due another try.
@@ -103,8 +135,17 @@ class StoragePipeline:
         retry a page forever.
         """
         by_name = {feed.name: feed for feed in feeds}
-        for row in self.store.stories_to_retry(by_name):
-            self.store.spend_retry(row["id"])
+        try:
+            rows = self.store.stories_to_retry(by_name)
+        except sqlite3.DatabaseError as exc:
+            self._give_up(exc)
+            return
+        for row in rows:
+            try:
+                self.store.spend_retry(row["id"])
+            except sqlite3.DatabaseError as exc:
+                self._give_up(exc)
+                return
             entry = Entry(row["url"], row["title"], row["body"], row["published"])
             feed = by_name[row["feed"]]
             yield ArticleJob(entry, feed, bool(row["backfill"]), (row["url"],), row["id"])
@@ -114,6 +155,15 @@ class StoragePipeline:
     def process_item(self, item):
         if not isinstance(item, NewStory):
             return item
+        if self.failed is not None:
+            raise DropItem("the database cannot be used")
+        try:
+            return self._store(item)
+        except sqlite3.DatabaseError as exc:
+            self._give_up(exc)
+            raise DropItem("the database cannot be used") from None
+
+    def _store(self, item: NewStory) -> NewStory:
         stats = self.crawler.stats
         if item.replaces is not None:
             if self.store.replace_entry_story(item):

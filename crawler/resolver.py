@@ -10,7 +10,11 @@ from __future__ import annotations
 from scrapy.resolver import CachingThreadedResolver, dnscache
 from twisted.internet.error import DNSLookupError
 
-from .middlewares import address_is_public
+from .middlewares import PRIVATE_REFUSAL, address_is_public
+
+# Names whose answer was refused when connecting, and that answer: Twisted turns the refusal
+# into a plain "DNS lookup failed", so the reason of the failed request is looked up here.
+refused_at_connect: dict[str, str] = {}
 
 
 class PublicOnlyResolver(CachingThreadedResolver):
@@ -31,5 +35,8 @@ class PublicOnlyResolver(CachingThreadedResolver):
     def _refuse_private(self, address: str, name: str) -> str:
         if not address_is_public(address):
             dnscache.pop(name, None)  # never reuse an answer that was refused
-            raise DNSLookupError(f"host {name!r} is a private or local address ({address})")
+            refused_at_connect[name] = address
+            raise DNSLookupError(
+                f"host {name!r} is a private or local address ({address}); {PRIVATE_REFUSAL}"
+            )
         return address

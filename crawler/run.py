@@ -43,6 +43,8 @@ def run_crawl(
     replaced = list(storage.replaced) if storage is not None else []
     if storage is not None:
         storage.close_spider()  # already closed, unless a second signal stopped the reactor
+        if storage.failed is not None:  # the database stopped being usable: say so, once
+            raise storage.failed
     stats = {
         key[len(STATS_PREFIX) :]: value
         for key, value in crawler.stats.get_stats().items()

@@ -17,24 +17,14 @@ from datetime import datetime
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from ..storage.store import FeedPoll, NewStory
 from .article import Article, amp_canonical, parse_article
+from .failures import failure_reason, is_transient
 from .feeds import parse_feed
 from .jobs import ArticleJob
 from .known_links import KnownLinks
 from .limits import TimeLimitExceeded, time_limit
-from .middlewares import UnsafeRequest
 from .pipelines import StoragePipeline
 from .urls import normalize_url
 
@@ -48,42 +38,6 @@ HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 PAGE_RETRIES = 2
 # A page whose parse was started this many times without finishing is not parsed again.
 PARSE_STARTS = 2
-_TRANSIENT = (
-    DownloadTimeoutError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    ResponseDataLossError,
-    CannotResolveHostError,
-)
-
-
-def is_transient(failure) -> bool:
-    """Whether a download failed for a reason that may be gone by the next poll."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        status = exc.response.status
-        return status >= 500 or status in (408, 429)
-    return isinstance(exc, _TRANSIENT)
-
-
-def failure_reason(failure, timeout: float | None = None) -> str:
-    """A short, human reason for a failed download."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        return f"HTTP {exc.response.status}"
-    if isinstance(exc, UnsafeRequest):
-        return f"refused: {exc}"
-    if isinstance(exc, DownloadTimeoutError):
-        return f"timed out after {timeout:g}s" if timeout else "timed out"
-    if isinstance(exc, DownloadCancelledError):
-        return f"too large: {exc}"
-    if isinstance(exc, CannotResolveHostError):
-        return str(exc) or "DNS lookup failed"  # also a private answer refused at connect time
-    if isinstance(exc, DownloadConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, IgnoreRequest):
-        return str(exc) or "ignored (robots.txt or too many redirects)"
-    return f"{type(exc).__name__}: {exc}".strip()
 
 
 class NewsSpider(scrapy.Spider):
@@ -113,6 +67,9 @@ class NewsSpider(scrapy.Spider):
         self.storage = self.crawler.get_item_pipeline(StoragePipeline)
         self.links = KnownLinks(self.storage.link_is_stored)
         self.crawler.stats.set_value("newswatch/feeds_total", len(self.feeds))
+        # The pages due another try are those kept before this crawl: taken now, before a
+        # page this crawl fails is stored with its tries (and asked again in the same crawl).
+        retries = list(self.storage.retry_jobs(self.feeds))
         for feed in self.feeds:
             state = self.states.get(feed.name) or {}
             headers = {}
@@ -130,7 +87,7 @@ class NewsSpider(scrapy.Spider):
                 meta={"handle_httpstatus_list": [304], "newswatch_kind": "feed"},
                 cb_kwargs={"feed": feed, "state": state},
             )
-        for job in self.storage.retry_jobs(self.feeds):
+        for job in retries:
             self.links.claim(job.entry.link)
             self.stat("articles_scheduled")
             self.stat("page_retries")
@@ -172,7 +129,8 @@ class NewsSpider(scrapy.Spider):
             poll.etag, poll.last_modified = validators["etag"], validators["last_modified"]
             self._feed_done(poll)
             return
-        parsed = parse_feed(response.body, response.url)
+        content_type = (headers.get(b"Content-Type") or b"").decode("latin-1")
+        parsed = parse_feed(response.body, response.url, content_type)
         if parsed.problem:
             logger.warning(
                 "feed failed: feed=%s url=%s reason=%s", feed.name, feed.url, parsed.problem
@@ -268,15 +226,8 @@ class NewsSpider(scrapy.Spider):
         job: ArticleJob = failure.request.cb_kwargs["job"]
         self.stat("articles_done")
         reason = failure_reason(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
-        if isinstance(failure.value, UnsafeRequest):
-            self.stat("errors")
-            logger.warning(
-                "article skipped: feed=%s url=%s reason=%s",
-                job.feed.name,
-                failure.request.url,
-                reason,
-            )
-            return None
+        # A page we refused (a redirect to a private address) is kept from its entry too; a
+        # refusal is no reason that passes, so its page is not asked again.
         retries = PAGE_RETRIES if is_transient(failure) else 0
         return next(self._unreadable(job, reason, retries=retries), None)
 

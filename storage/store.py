@@ -24,9 +24,20 @@ BUSY_TIMEOUT_S = 30.0
 
 
 def connect_readonly(path: str | Path) -> sqlite3.Connection:
-    """A connection that cannot write, for readers that must not create or change a thing."""
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+    """A connection that cannot write, for readers that must not create or change a thing.
+
+    On a read-only filesystem SQLite cannot make the ``-shm`` file a WAL reader needs, and no
+    one can be writing there either: the file is read as it is (``immutable``)."""
+    path = Path(path).resolve()
+    query = "mode=ro&immutable=1" if _on_read_only_filesystem(path) else "mode=ro"
+    return sqlite3.connect(f"{path.as_uri()}?{query}", uri=True, timeout=BUSY_TIMEOUT_S)
+
+
+def _on_read_only_filesystem(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

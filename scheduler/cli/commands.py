@@ -33,21 +33,55 @@ log_file_option = click.option(
 def load_or_exit(path: Path) -> Config:
     """A bad config stops here, before anything is touched: every problem, exit status 2."""
     try:
-        return load_config(path)
+        config = load_config(path)
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    context = click.get_current_context(silent=True)
+    if context is not None:  # for the one line an unusable database ends with (see _Group)
+        context.meta[_DATABASE] = config.database
+    return config
+
+
+_DATABASE = "newswatch.database"
+
+
+def usable_or_exit(database: Path) -> None:
+    """A database (or folder) a crawl cannot write stops here, before a thing is written."""
+    from ...storage.usable import EXIT_UNUSABLE, DatabaseUnusable, check_writable
+
+    try:
+        check_writable(database)
+    except DatabaseUnusable as exc:
+        click.echo(f"newswatch: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
 
 
 class _Group(click.Group):
-    """Turns a database that SQLite cannot use into one clear line and exit status 1."""
+    """Turns a database that cannot be used (SQLite's error, or the folder's) into one clear
+    line and its own exit status (EXIT_UNUSABLE)."""
 
     def invoke(self, ctx: click.Context):
+        from ...storage import usable
+
         try:
             return super().invoke(ctx)
         except sqlite3.DatabaseError as exc:
-            click.echo(f"newswatch: the database cannot be used: {exc}", err=True)
-            sys.exit(1)
+            database = ctx.meta.get(_DATABASE)
+            if database is None:
+                raise
+            from ...storage.store import BUSY_TIMEOUT_S
+
+            line = usable.sqlite_line(database, exc, BUSY_TIMEOUT_S)
+        except OSError as exc:
+            database = ctx.meta.get(_DATABASE)
+            if database is None or not usable.is_database_os_error(database, exc):
+                raise
+            line = usable.os_line(database, exc)
+        except usable.DatabaseUnusable as exc:
+            line = str(exc)
+        click.echo(f"newswatch: {line}", err=True)
+        sys.exit(usable.EXIT_UNUSABLE)
 
 
 @click.group(cls=_Group)
@@ -81,6 +115,7 @@ def crawl(
     if unknown:
         click.echo(f"--feed: no feed named {', '.join(map(repr, unknown))} in the config", err=True)
         sys.exit(2)
+    usable_or_exit(config.database)
     setup_logging(verbose, log_file)
     from ..cycle import run_cycle
     from ..locks import LockFile, LockHeld, crawl_lock_path
@@ -251,6 +286,7 @@ def notify_test(config_path: Path, names: tuple[str, ...]) -> None:
 def run_command(config_path: Path, log_file: Path | None, grace: float) -> None:
     """The daemon: crawl on the schedule (and write the daily digest) until SIGTERM/SIGINT."""
     config = load_or_exit(config_path)
+    usable_or_exit(config.database)
     log_file = log_file.absolute() if log_file is not None else None
     setup_logging(log_file=log_file)
     from ..daemon import run_daemon

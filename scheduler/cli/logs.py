@@ -28,12 +28,32 @@ _NOISY = (
 )
 
 
+# Logs an ERROR, with some 60 lines of chained tracebacks, whenever a host's robots.txt cannot
+# be fetched (no such host, connection refused, timeout); the feed or page asked of that host
+# then fails the same way, and our errback logs that once, with its feed, URL and reason.
+_ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
+
+
+def _is_download_failure(record: logging.LogRecord) -> bool:
+    """A record of a download that failed (not of a crash), which a request's errback reports."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if exc is None:
+        return False
+    from ...crawler.failures import DOWNLOAD_FAILURES  # Scrapy is loaded by then: it logged
+
+    return isinstance(exc, DOWNLOAD_FAILURES)
+
+
 class _LibraryNoise(logging.Filter):
     """Scrapy and Twisted narrate every step; we log each failure once ourselves."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith(_NOISY):
-            return record.levelno >= logging.ERROR and record.name != "scrapy.core.downloader"
+            if record.levelno < logging.ERROR or record.name == "scrapy.core.downloader":
+                return False
+            # Any other exception there (a bug in our gate, which the robots.txt request
+            # passes too) is still shown whole.
+            return not (record.name == _ROBOTS_LOGGER and _is_download_failure(record))
         return True
 
 

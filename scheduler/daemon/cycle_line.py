@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from ...storage.store import Store
+from ...storage.usable import EXIT_UNUSABLE  # the crawl printed the line that says why
 from ..config import show_duration
 from ..summary import CycleSummary
 from .child import ChildResult
@@ -84,7 +85,10 @@ def cycle_line(
     if result.status < 0:
         name = _signal_name(-result.status)
         return logging.ERROR, f"{head} failed: crawl killed by {name} after {took}{counts}"
-    why = " (config error)" if result.status == EXIT_CONFIG else ""
+    why = {
+        EXIT_CONFIG: " (config error)",
+        EXIT_UNUSABLE: " (the database or its folder cannot be used; the crawl said why)",
+    }.get(result.status, "")
     return logging.ERROR, (
         f"{head} failed: crawl exited with status {result.status}{why} after {took}{counts}"
     )
