@@ -134,12 +134,12 @@ def keep_index(store: Store) -> str | None:
                 sig = signature(found)
                 signed.append((story_id, sig, outlet_of(url), band_keys(sig)))
         stored.replace_index(store, signed, made=made)
-        return f"signatures of {len(signed)} stories made again ({SIGNATURES_MADE})"
+        return f"signatures of {len(signed)} stories made ({SIGNATURES_MADE})" if signed else None
     if stored.meta(store, "cluster_bands") != BANDS_MADE:
         sigs = stored.signatures_since(store, first)
         bands = [(key, story) for story, sig in sigs for key in band_keys(sig)]
         stored.replace_index(store, None, bands, made=made)
-        return f"bands of {len(sigs)} signatures made again ({BANDS_MADE})"
+        return f"bands of {len(sigs)} signatures made ({BANDS_MADE})" if sigs else None
     dropped = stored.prune_bands(store, first)
     stored.set_meta(store, {"cluster_pruned": iso(now)})
     return f"{dropped} band keys of old stories dropped" if dropped else None
