@@ -234,6 +234,20 @@ def test_alerts_command(korea):
     assert result.exit_code == 2 and "not a duration" in result.output
 
 
+def test_alerts_topic_must_name_a_topic_and_the_error_lists_them(korea, tmp_path):
+    store, config = korea
+    cycle(store, config, [("a", "North Korea", ""), ("b", "Seoul", "")])
+    runner = CliRunner()
+    result = runner.invoke(main, ["alerts", "-c", str(config.path), "--topic", "nosuch"])
+    assert result.exit_code == 2
+    assert result.output == "--topic: no topic named 'nosuch' (topics: korea, seoul)\n"
+    # A topic taken out of the config keeps its stored alerts, and they can still be listed.
+    write_config(tmp_path, [("wire", "http://127.0.0.1:9/feed.xml")], topics=[("korea", "korea")])
+    result = runner.invoke(main, ["alerts", "-c", str(config.path), "--topic", "seoul", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["topic"] for line in result.output.splitlines()] == ["seoul"]
+
+
 def test_alerts_since_filters_on_creation_time(tmp_path):
     config = config_for(tmp_path, [("seoul", "seoul")])
     old = datetime.now(UTC) - timedelta(days=3)

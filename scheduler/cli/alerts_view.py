@@ -10,13 +10,26 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from ...storage.alerts import alerts_since
+from ...storage.alerts import alerts_since, newest_per_topic
 from ...storage.store import reading
 from ..config import Config
 from ..delivery.alert_log import alert_record
 from ..delivery.local_time import local_time
 from ..delivery.plain_text import json_line, one_line
 from .story_lines import since_iso, story_meta
+
+
+def unknown_topic(config: Config, topic: str) -> str | None:
+    """Why ``--topic`` names nothing, listing the topics; None for a topic of the config or one
+    that has stored alerts (a topic removed from the config keeps them)."""
+    known = [t.name for t in config.topics]
+    if topic in known:
+        return None
+    with reading(config.database) as conn:
+        if conn is not None and topic in newest_per_topic(conn):
+            return None
+    listed = ", ".join(known) or "none in the config"
+    return f"--topic: no topic named {topic!r} (topics: {listed})"
 
 
 def print_alerts(

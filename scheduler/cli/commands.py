@@ -149,8 +149,12 @@ def alerts_command(
 ) -> None:
     """Print stored alerts, newest first."""
     config = load_or_exit(config_path)
-    from .alerts_view import print_alerts
+    from .alerts_view import print_alerts, unknown_topic
 
+    problem = unknown_topic(config, topic) if topic is not None else None
+    if problem is not None:
+        click.echo(problem, err=True)
+        sys.exit(2)
     print_alerts(config, since=since, topic=topic, as_json=as_json)
 
 
