@@ -2,7 +2,9 @@
 
 It opens the database read-only, so it never writes and never waits for a running cycle.
 Text from the web is flattened with ``one_line`` and shown as rich ``Text`` (never markup), so
-a title cannot inject terminal escapes or rich styling.
+a title cannot inject terminal escapes or rich styling. On a terminal an alert takes a few
+lines, wrapped to its width; into a pipe or a file each alert is one plain line of
+tab-separated fields, never wrapped, so ``grep``, ``cut`` and ``sort`` see whole URLs.
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ def unknown_topic(config: Config, topic: str) -> str | None:
     return f"--topic: no topic named {topic!r} (topics: {listed})"
 
 
+PLAIN_FIELDS = ("created", "topic", "feed", "published", "title", "url")
+
+
+def plain_line(row: dict, zone: str) -> str:
+    """One alert as one line: the ``PLAIN_FIELDS`` (times in ``zone``) between tabs; each field
+    is flattened, so no tab or line break of a title can add a field or a line."""
+    created = local_time(row["created"], zone)
+    published = local_time(row.get("published") or row.get("first_seen"), zone)
+    values = (created, row["topic"], row["feed"], published, row["title"], row["url"])
+    return "\t".join(one_line(value or "") for value in values) + "\n"
+
+
 def print_alerts(
     config: Config,
     since: float | None = None,
@@ -48,6 +62,11 @@ def print_alerts(
             record = alert_record(row)
             record["delivered"] = row["delivered"]
             console.file.write(json_line(record))
+        console.file.flush()
+        return len(rows)
+    if not console.is_terminal:
+        for row in rows:
+            console.file.write(plain_line(row, config.schedule.timezone))
         console.file.flush()
         return len(rows)
     if not rows:
