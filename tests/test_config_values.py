@@ -61,6 +61,17 @@ def test_an_interval_below_min_interval_stops_every_command_with_exit_2(tmp_path
     assert "schedule.deadline: must be longer than crawl.timeout (20s" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(2, "2s"), (2.5, "2.5s"), (45, "45s"), (300, "5m"), (562.5, "9m22s"), (900, "15m")]
+    + [(4394, "1h13m"), (21600, "6h"), (90000, "1d1h"), (3599.9, "1h")],
+)
+def test_a_span_shows_every_interval_in_its_two_largest_units(seconds, shown):
+    from newswatch.scheduler.config import show_span
+
+    assert show_span(seconds) == shown
+
+
 def test_every_config_key_has_a_default_or_is_required():
     required = {"feeds[].name", "feeds[].url", "topics[].name", "topics[].query"}
     required |= {"notify[].name", "notify[].url"}

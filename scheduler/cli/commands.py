@@ -115,7 +115,7 @@ def exit_now(status: int) -> None:
 @main.command()
 @config_option
 def status(config_path: Path) -> None:
-    """One row per feed: last poll, result, stories, errors, next poll."""
+    """A few lines per feed: result, stories, errors, last and next poll, interval."""
     config = load_or_exit(config_path)
     from .status_view import print_status
 
