@@ -261,9 +261,11 @@ def make_daemon(tmp_path, daemon_clock):
     return make
 
 
-def run_newswatch(*args: str, cwd: Path | None = None, timeout: float = 120):
+def run_newswatch(
+    *args: str, cwd: Path | None = None, timeout: float = 120, env: dict | None = None
+):
     """Run the CLI in a fresh process, as a user would (a Scrapy reactor cannot restart)."""
-    env = dict(os.environ, COLUMNS="200")
+    env = dict(os.environ, COLUMNS="200") | (env or {})
     return subprocess.run(
         command(*args),
         cwd=cwd,

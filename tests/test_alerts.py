@@ -234,6 +234,56 @@ def test_alerts_command(korea):
     assert result.exit_code == 2 and "not a duration" in result.output
 
 
+LONG_KEY = "2026/12/06/" + "a-very-long-slug-of-a-story-about-north-korea-" * 3 + "a"
+LONG_TITLE = "North Korea\tsays\nmore " + "and more " * 12
+
+
+def test_alerts_into_a_pipe_print_one_whole_line_per_alert(korea):
+    store, config = korea
+    cycle(store, config, [(LONG_KEY, LONG_TITLE, ""), ("b", "Seoul", "")])
+    result = CliRunner().invoke(main, ["alerts", "-c", str(config.path)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 2  # no wrapping at 80 columns, no header, no count
+    fields = [line.split("\t") for line in lines]
+    assert [len(f) for f in fields] == [7, 7]  # created, topic, feed, published, title, url,
+    assert [f[6] for f in fields] == ["", ""]  # and where else the report ran
+    assert [(f[1], f[2]) for f in fields] == [("seoul", "wire"), ("korea", "wire")]
+    assert fields[1][4] == LONG_TITLE.replace("\t", " ").replace("\n", " ").strip()
+    assert fields[1][5] == f"https://example.com/{LONG_KEY}" and len(lines[1]) > 200
+
+
+def test_alerts_on_a_terminal_keep_the_few_lines_per_alert(korea):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from newswatch.scheduler.cli.alerts_view import print_alerts
+
+    store, config = korea
+    cycle(store, config, [(LONG_KEY, LONG_TITLE, ""), ("b", "Seoul", "")])
+    out = StringIO()
+    console = Console(file=out, force_terminal=True, color_system=None, width=80)
+    assert print_alerts(config, console=console) == 2
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == "2 alerts" and "\t" not in out.getvalue()
+    assert max(len(line) for line in lines) <= 80 and len(lines) > 4
+
+
+def test_alerts_topic_must_name_a_topic_and_the_error_lists_them(korea, tmp_path):
+    store, config = korea
+    cycle(store, config, [("a", "North Korea", ""), ("b", "Seoul", "")])
+    runner = CliRunner()
+    result = runner.invoke(main, ["alerts", "-c", str(config.path), "--topic", "nosuch"])
+    assert result.exit_code == 2
+    assert result.output == "--topic: no topic named 'nosuch' (topics: korea, seoul)\n"
+    # A topic taken out of the config keeps its stored alerts, and they can still be listed.
+    write_config(tmp_path, [("wire", "http://127.0.0.1:9/feed.xml")], topics=[("korea", "korea")])
+    result = runner.invoke(main, ["alerts", "-c", str(config.path), "--topic", "seoul", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["topic"] for line in result.output.splitlines()] == ["seoul"]
+
+
 def test_alerts_since_filters_on_creation_time(tmp_path):
     config = config_for(tmp_path, [("seoul", "seoul")])
     old = datetime.now(UTC) - timedelta(days=3)

@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from newswatch.scheduler import clustering
 from newswatch.scheduler.cli import main
+from newswatch.scheduler.cli.alerts_view import print_alerts
 from newswatch.scheduler.config import load_config
 from newswatch.scheduler.cycle import after_crawl, before_crawl
 from newswatch.scheduler.delivery.atom import render_feed
@@ -105,6 +108,13 @@ def cycle(store, config, *stories):
 def cluster_of(store, story_id):
     row = store.db.execute("SELECT cluster_id FROM stories WHERE id = ?", [story_id]).fetchone()
     return row[0]
+
+
+def on_a_terminal(config, **options) -> str:
+    out = StringIO()
+    console = Console(file=out, force_terminal=True, color_system=None, width=200)
+    print_alerts(config, console=console, **options)
+    return out.getvalue()
 
 
 def log_entries(config):
@@ -270,8 +280,9 @@ def test_every_place_an_alert_is_read_says_where_else_it_ran(world):
     assert "also in: jateng, bali (1 more)" in feed
     html, _ = render(store, config, 10**9, "html")
     assert "also in: jateng, bali (1 more)" in html
-    result = CliRunner().invoke(main, ["alerts", "-c", str(config.path)])
-    assert "also in: jateng, bali (1 more)" in result.output
+    assert "also in: jateng, bali (1 more)" in on_a_terminal(config)
+    piped = CliRunner().invoke(main, ["alerts", "-c", str(config.path)]).output
+    assert piped.rstrip("\n").split("\t")[-1] == "jateng, bali, solo"  # all, for a program
 
 
 def test_alerts_and_topics_test_collapse_a_report(world):
@@ -282,11 +293,11 @@ def test_alerts_and_topics_test_collapse_a_report(world):
         ("solo.tribunnews.com", "solo", "Rudal Korut", sister_copy(KOREA, "tribunsolo.com", "a"))
     ]
     cycle(store, config, *stories)
-    plain = CliRunner().invoke(main, ["alerts", "-c", str(config.path)])
-    assert "2 alerts\n" in plain.output  # korea and nuklir, one report
-    collapsed = CliRunner().invoke(main, ["alerts", "-c", str(config.path), "--collapse"])
-    assert "korea, nuklir" in collapsed.output
-    assert "2 alerts on 1 report" in collapsed.output
+    assert on_a_terminal(config).endswith("\n2 alerts\n")  # korea and nuklir, one report
+    collapsed = on_a_terminal(config, collapse=True)
+    assert "korea, nuklir" in collapsed and collapsed.endswith("\n2 alerts on 1 report\n")
+    piped = CliRunner().invoke(main, ["alerts", "-c", str(config.path), "--collapse"]).output
+    assert [line.split("\t")[1] for line in piped.splitlines()] == ["korea, nuklir"]
     query = ["topics", "test", '"korea utara"', "-c", str(config.path)]
     assert "2 matching stories\n" in CliRunner().invoke(main, query).output
     result = CliRunner().invoke(main, [*query, "--collapse"])

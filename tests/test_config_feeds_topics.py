@@ -132,6 +132,11 @@ CASES = [
         "topics[0].query: FTS5 rejects this query (no such column: jong)",
     ),
     (
+        "topic-lower-case-or",
+        minimal_config(topics=[{"name": "t", "query": "korut or dprk"}]),
+        'topics[0].query: "or" between two terms is searched for as a word',
+    ),
+    (
         "topic-empty-query",
         minimal_config(topics=[{"name": "t", "query": "  "}]),
         "topics[0].query: must",
@@ -176,6 +181,50 @@ def test_valid_fts_queries(query):
 @pytest.mark.parametrize("query", ["AND", "NOT korut", "(a OR b", '"open', "nosuch: x"])
 def test_invalid_fts_queries(query):
     assert validate_fts_query(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ('"korea utara" or korut', "or"),
+        ("jokowi not prabowo", "not"),
+        ("jokowi And prabowo", "And"),
+        ("kim* or dprk", "or"),  # after a prefix
+        ("title: korut or dprk", "or"),  # after a column filter's phrase
+        ("NEAR(kim jong, 2) or dprk", "or"),  # after a NEAR group
+        ('korut or "north korea"', "or"),
+    ],
+)
+def test_a_lower_case_operator_between_terms_is_a_problem(query, word):
+    assert validate_fts_query(query) is None  # SQLite takes it: FTS5 searches for the word
+    assert query_problem(query) == (
+        f'"{word}" between two terms is searched for as a word, not read as an operator: write'
+        f' {word.upper()} in capitals, or quote the word ("{word}")'
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"rock or roll"',  # inside a phrase
+        'rock "or" roll',  # quoted: the word is wanted
+        "oregon OR andorra OR notably OR nota",  # words holding the letters
+        "or* OR and*",  # prefixes
+        "rock ^or",  # a word that starts the column
+        "rock + or + roll",  # a phrase joined by +
+        "NEAR(rock or roll, 3)",  # NEAR takes no operator: a word
+        "or korut",  # not between two terms
+        "korea orá korut",  # a longer word
+    ],
+)
+def test_what_is_not_a_lower_case_operator(query):
+    assert query_problem(query) is None
+
+
+def test_an_empty_query_says_so():
+    assert query_problem("") == "the query is empty"
+    assert query_problem("  ", topic="t") == "the query is empty in topic 't'"
+    assert query_problem('""') == "the query has no word to search for"
 
 
 def test_query_problem_tells_to_quote_hyphenated_words():

@@ -162,6 +162,48 @@ def test_empty_file_reports_missing_feeds(tmp_path):
     ]
 
 
+# --- unknown keys ---------------------------------------------------------------------------------
+
+FEED = MINIMAL_CONFIG["feeds"][0]
+CHANNEL = {"name": "desk", "url": "json://127.0.0.1:9/hook"}
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({**MINIMAL_CONFIG, "databse": "x.db"}, "databse: unknown key; did you mean database?"),
+        (
+            minimal_config(schedule={"timezon": "UTC"}),
+            "schedule.timezon: unknown key; did you mean timezone?",
+        ),
+        (
+            minimal_config(feeds=[FEED | {"intervall": "1h"}]),
+            "feeds[0].intervall: unknown key; did you mean interval?",
+        ),
+        (
+            minimal_config(feeds=[FEED | {"extract": {"drop_line": ["x"]}}]),
+            "feeds[0].extract.drop_line: unknown key; did you mean drop_lines?",
+        ),
+        (
+            minimal_config(topics=[{"name": "t", "querry": "x"}]),
+            "topics[0].querry: unknown key; did you mean query?",
+        ),
+        (
+            minimal_config(notify=[CHANNEL | {"topic": []}]),
+            "notify[0].topic: unknown key; did you mean topics?",
+        ),
+        # Nothing near it at that level: no guess.
+        (minimal_config(crawl={"colour": "red"}), "crawl.colour: unknown key"),
+        ({**MINIMAL_CONFIG, 7: "x"}, "7: unknown key"),
+    ],
+)
+def test_an_unknown_key_suggests_the_nearest_key_of_its_level(tmp_path, data, expected):
+    problems = config_problems(tmp_path, data)
+    assert expected in problems, problems
+    if "did you mean" not in expected:
+        assert not any("did you mean" in p for p in problems), problems
+
+
 # --- every problem at once ------------------------------------------------------------------------
 
 

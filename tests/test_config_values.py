@@ -13,7 +13,7 @@ from newswatch.scheduler.config import (
     parse_duration,
 )
 
-from conftest import MINIMAL_CONFIG, config_problems, minimal_config, write_yaml
+from conftest import MINIMAL_CONFIG, config_problems, minimal_config, run_newswatch, write_yaml
 
 # --- defaults -------------------------------------------------------------------------------------
 
@@ -37,6 +37,39 @@ def test_defaults(tmp_path):
     assert (c.concurrency_per_host, c.concurrency, c.max_redirects) == (2, 32, 5)
     assert (c.delay, c.timeout, c.max_page_bytes) == (1.0, 30.0, 5_000_000)
     assert config.interval_for(config.feeds[0]) == 900
+
+
+def test_intervals_at_min_interval_and_a_deadline_above_the_timeout_load(tmp_path):
+    feed = MINIMAL_CONFIG["feeds"][0] | {"interval": "1m"}
+    data = minimal_config(
+        feeds=[feed, {"name": "slow", "url": "https://slow.example/", "interval": "1d"}],
+        schedule={"interval": "1m", "min_interval": "1m", "deadline": "31s"},
+        crawl={"timeout": 30},
+    )
+    config = load_config(write_yaml(tmp_path, data))
+    assert [f.interval for f in config.feeds] == [60, 86400]  # above max_interval: pinned
+    assert (config.schedule.interval, config.schedule.deadline) == (60, 31)
+
+
+def test_an_interval_below_min_interval_stops_every_command_with_exit_2(tmp_path):
+    data = minimal_config(
+        feeds=[MINIMAL_CONFIG["feeds"][0] | {"interval": "10s"}], schedule={"deadline": "20s"}
+    )
+    result = run_newswatch("status", "-c", str(write_yaml(tmp_path, data)))
+    assert result.returncode == 2
+    assert "feeds[0].interval: must not be below schedule.min_interval (10s < 5m)" in result.stderr
+    assert "schedule.deadline: must be longer than crawl.timeout (20s" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(2, "2s"), (2.5, "2.5s"), (45, "45s"), (300, "5m"), (562.5, "9m22s"), (900, "15m")]
+    + [(4394, "1h13m"), (21600, "6h"), (90000, "1d1h"), (3599.9, "1h")],
+)
+def test_a_span_shows_every_interval_in_its_two_largest_units(seconds, shown):
+    from newswatch.scheduler.config import show_span
+
+    assert show_span(seconds) == shown
 
 
 def test_every_config_key_has_a_default_or_is_required():
@@ -117,8 +150,31 @@ CASES = [
     ),
     (
         "min-over-max",
-        minimal_config(schedule={"min_interval": "2h", "max_interval": "1h"}),
+        minimal_config(schedule={"interval": "2h", "min_interval": "2h", "max_interval": "1h"}),
         "schedule.min_interval: must not exceed schedule.max_interval (2h > 1h)",
+    ),
+    (
+        "interval-below-min",
+        minimal_config(schedule={"interval": "10s"}),
+        "schedule.interval: must not be below schedule.min_interval (10s < 5m)",
+    ),
+    (
+        "feed-interval-below-min",
+        minimal_config(
+            feeds=[MINIMAL_CONFIG["feeds"][0] | {"interval": "30s"}],
+            schedule={"min_interval": "1m"},
+        ),
+        "feeds[0].interval: must not be below schedule.min_interval (30s < 1m)",
+    ),
+    (
+        "deadline-not-above-timeout",
+        minimal_config(schedule={"deadline": "30s"}),
+        "schedule.deadline: must be longer than crawl.timeout (30s is not above 30s)",
+    ),
+    (
+        "deadline-below-timeout",
+        minimal_config(schedule={"deadline": "1m"}, crawl={"timeout": 120}),
+        "schedule.deadline: must be longer than crawl.timeout (1m is not above 2m)",
     ),
     (
         "deadline-garbage",

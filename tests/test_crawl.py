@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -243,15 +244,38 @@ def test_bad_config_exits_2_and_touches_nothing(tmp_path):
     assert not (tmp_path / "news.db").exists()
 
 
-def test_status_shows_one_row_per_feed(tmp_path, outlet):
+def status_blocks(text: str) -> dict[str, list[str]]:
+    """``newswatch status`` output as each feed's lines, by feed name (a block starts at a line
+    that is not indented, after the title line)."""
+    blocks: dict[str, list[str]] = {}
+    for line in text.splitlines()[1:]:
+        if not line.startswith(" "):
+            name = line.split()[0]
+            blocks[name] = []
+        blocks[name].append(line)
+    return blocks
+
+
+def test_status_shows_a_block_per_feed_that_fits_80_columns(tmp_path, outlet):
     config = crawl_config(tmp_path, outlet)
     run_newswatch("crawl", "-c", str(config))
-    result = run_newswatch("status", "-c", str(config))
+    conn = sqlite3.connect(tmp_path / "newswatch.db")
+    with conn:  # an adapted interval (900 / 2 * 1.25): once shown as "562s" beside "5m"
+        conn.execute("UPDATE feeds SET interval = 562.5 WHERE name = 'world'")
+    conn.close()
+    result = run_newswatch("status", "-c", str(config), env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    blocks = status_blocks(result.stdout)
+    assert list(blocks) == ["tribun", "world", "broken", "missing"], result.stdout
     for name, outcome in [("tribun", "ok"), ("world", "ok"), ("broken", "error")]:
-        assert any(name in line and outcome in line for line in lines), result.stdout
-    assert any("missing" in line and "HTTP 404" in line for line in lines)
+        assert blocks[name][0].startswith(f"{name}  {outcome} · "), result.stdout
+    assert blocks["missing"][-1].startswith("  last error: HTTP 404")
+    assert blocks["world"][1].endswith(" · every 9m22s")
+    # Every line but a last error (never cut) fits 80 columns; the interval is a span.
+    lines = [line for block in blocks.values() for line in block]
+    assert all(len(line) <= 80 for line in lines if "last error:" not in line), result.stdout
+    spans = [line.rsplit(" every ", 1)[1] for line in lines if " every " in line]
+    assert len(spans) == 4 and all(re.fullmatch(r"\d+[dhm](\d+[hms])?|\d\d?s", s) for s in spans)
 
 
 def test_interrupted_first_poll_stays_backfill(tmp_path, server):

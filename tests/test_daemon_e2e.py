@@ -24,9 +24,10 @@ from newswatch import command
 from newswatch.scheduler.locks import LockFile, LockHeld, daemon_lock_path
 from newswatch.storage.store import Store
 
-from conftest import SAFETY_NET_S, daemon_config, process_gone, rss, run_newswatch
+from conftest import SAFETY_NET_S, NewsServer, daemon_config, process_gone, rss, run_newswatch
 
 CRAWL = {"timeout": 120}  # no loopback request times out, however busy the machine is
+SCHEDULE = {"deadline": "5m"}  # a deadline must be longer than crawl.timeout
 
 
 class RunningDaemon:
@@ -155,7 +156,9 @@ def test_a_new_item_is_alerted_within_an_interval_then_sigterm_exits_0(
     server, tmp_path, start_daemon
 ):
     feed_of(server, "/world.xml", ["Peace talks open"])
-    config = daemon_config(tmp_path, [("world", server.url("/world.xml"))], crawl=CRAWL)
+    config = daemon_config(
+        tmp_path, [("world", server.url("/world.xml"))], schedule=SCHEDULE, crawl=CRAWL
+    )
     d = start_daemon(config, grace=10)
     d.wait_for(r"cycle 1 ok in [\d.]+s: feeds: 1 ok .*alerts: 1")
     assert [a["title"] for a in alert_log(tmp_path)] == ["Peace talks open"]
@@ -194,7 +197,9 @@ def test_every_connection_waits_up_to_30s_for_a_writer_rather_than_failing(tmp_p
 
 def test_sigterm_mid_crawl_stops_the_child_once_the_grace_is_over(server, tmp_path, start_daemon):
     feed_of(server, "/world.xml", ["Slow talks"], held={"Slow talks"})
-    config = daemon_config(tmp_path, [("world", server.url("/world.xml"))], crawl=CRAWL)
+    config = daemon_config(
+        tmp_path, [("world", server.url("/world.xml"))], schedule=SCHEDULE, crawl=CRAWL
+    )
     d = start_daemon(config, grace=1)
     server.wait_for("/news/slow-talks.html")  # the crawl waits for a page that does not come
     [kid] = d.children()
@@ -207,7 +212,9 @@ def test_sigterm_mid_crawl_stops_the_child_once_the_grace_is_over(server, tmp_pa
 
 def test_a_second_run_is_refused_and_a_bad_config_edit_is_survived(server, tmp_path, start_daemon):
     feed_of(server, "/world.xml", ["Peace talks open"])
-    config = daemon_config(tmp_path, [("world", server.url("/world.xml"))], crawl=CRAWL)
+    config = daemon_config(
+        tmp_path, [("world", server.url("/world.xml"))], schedule=SCHEDULE, crawl=CRAWL
+    )
     d = start_daemon(config)
     d.wait_for(r"cycle 1 ok")
     second = run_newswatch("run", "-c", str(config), timeout=SAFETY_NET_S)
@@ -226,7 +233,9 @@ def test_a_second_run_is_refused_and_a_bad_config_edit_is_survived(server, tmp_p
 def test_sigkill_then_restart_loses_no_story_and_repeats_no_alert(server, tmp_path, start_daemon):
     titles = ["Peace talks open", "Trade talks", "Water talks"]
     feed_of(server, "/world.xml", titles)
-    config = daemon_config(tmp_path, [("world", server.url("/world.xml"))], crawl=CRAWL)
+    config = daemon_config(
+        tmp_path, [("world", server.url("/world.xml"))], schedule=SCHEDULE, crawl=CRAWL
+    )
     d = start_daemon(config)
     d.wait_for(r"cycle 1 ok in [\d.]+s: .*alerts: 3")
 
@@ -253,14 +262,29 @@ def test_sigkill_then_restart_loses_no_story_and_repeats_no_alert(server, tmp_pa
     assert {a["title"] for a in logged} == set(titles)
 
 
-def test_a_hanging_feed_does_not_hold_the_others_past_the_deadline(server, tmp_path, start_daemon):
+@pytest.fixture
+def other_server():
+    """A second outlet: a host of its own (its own port), with its own robots.txt."""
+    srv = NewsServer()
+    srv.server.start()
+    yield srv
+    srv.release()
+    srv.server.close()
+
+
+def test_a_hanging_feed_does_not_hold_the_others_past_the_deadline(
+    server, other_server, tmp_path, start_daemon
+):
     feed_of(server, "/world.xml", ["Peace talks open", "Trade talks"])
-    server.add("/hang.xml", rss([]), hold=True)
+    # No single request outlasts the deadline (crawl.timeout must be below it), but a host that
+    # hangs on robots.txt and then on its feed takes two timeouts, longer than the cycle may.
+    other_server.add("/robots.txt", "", hold=True)
+    other_server.add("/hang.xml", rss([]), hold=True)
     config = daemon_config(
         tmp_path,
-        [("hang", server.url("/hang.xml")), ("world", server.url("/world.xml"))],
+        [("hang", other_server.url("/hang.xml")), ("world", server.url("/world.xml"))],
         schedule={"deadline": "10s"},
-        crawl=CRAWL,  # the request would wait longer than the cycle may
+        crawl={"timeout": 6},
     )
     d = start_daemon(config)
     # Stopped at the deadline, the crawl still stores and alerts what the other feed brought.
@@ -277,7 +301,7 @@ def test_a_hanging_feed_does_not_hold_the_others_past_the_deadline(server, tmp_p
     ).fetchone()
     conn.close()
     assert errors >= 1 and reason.startswith("no answer before the crawl stopped")
-    server.wait_for("/hang.xml", 2)
+    other_server.wait_for("/robots.txt", 2)
 
 
 def test_log_lines_for_journald_carry_a_priority_and_no_timestamp(tmp_path, monkeypatch):

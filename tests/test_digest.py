@@ -139,6 +139,33 @@ def test_digest_command(setup):
     assert result.exit_code == 0 and config.alerts.digest.exists()
 
 
+@pytest.mark.parametrize(
+    ("fmt", "name", "message"),
+    [
+        ("md", "x.html", "--format md does not match -o x.html (.html is for HTML): write to"),
+        ("html", "x.md", "--format html does not match -o x.md (.md is for Markdown): write"),
+        ("md", "x.HTM", "--format md does not match -o x.HTM (.HTM is for HTML)"),
+    ],
+)
+def test_digest_format_and_output_suffix_must_agree(setup, fmt, name, message):
+    store, config = setup
+    out = config.path.parent / name
+    args = ["digest", "-c", str(config.path), "--format", fmt, "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and f"digest: {message}" in result.output
+    assert not out.exists()
+
+
+def test_digest_format_agreeing_with_or_chosen_for_an_unknown_suffix_writes(setup):
+    store, config = setup
+    folder = config.path.parent
+    for fmt, name, start in [("html", "a.htm", "<!DOCTYPE"), ("md", "b.txt", "# newswatch")]:
+        args = ["digest", "-c", str(config.path), "--format", fmt, "-o", str(folder / name)]
+        assert CliRunner().invoke(main, args).exit_code == 0
+        assert (folder / name).read_text("utf-8").startswith(start)
+
+
 def test_digest_command_before_the_first_crawl(tmp_path):
     path = write_config(tmp_path, [("wire", "http://127.0.0.1:9/feed.xml")])
     result = CliRunner().invoke(main, ["digest", "-c", str(path)])

@@ -185,7 +185,8 @@ def test_due_crawl_polls_a_feed_whose_shortened_interval_has_passed(tmp_path, se
 @pytest.mark.parametrize("interval", ["2s"])
 def test_feed_interval_pins(tmp_path, server, interval):
     server.add("/a.xml", rss([]), content_type="application/rss+xml")
-    config = write_config(tmp_path, [("a", server.url("/a.xml"))])
+    # A pinned interval may not be below schedule.min_interval.
+    config = write_config(tmp_path, [("a", server.url("/a.xml"))], schedule={"min_interval": "1s"})
     text = config.read_text().replace(
         f"url: {server.url('/a.xml')}", f"url: {server.url('/a.xml')}\n  interval: {interval}"
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
-from newswatch.scheduler.config import ConfigError, load_config
+from newswatch.scheduler.cli import main
+from newswatch.scheduler.config import ConfigError, load_config, query_problem
 from newswatch.storage.search import find_matches, max_story_id
 from newswatch.storage.store import NewStory, Store
 
@@ -135,3 +137,27 @@ def test_a_query_with_a_syntax_error_is_a_config_error_naming_the_topic(tmp_path
     text = str(err.value)
     assert "topic 'kim'" in text and "double quotes" in text
     assert "topic 'bad'" in text
+
+
+def test_a_lower_case_or_is_a_word_to_fts5_so_it_is_refused_with_the_fix(corpus, tmp_path):
+    store, ids = corpus
+    # Why the rule: FTS5 searches for "or" itself, and no story holds all three words.
+    assert find_matches(store, '"korea utara" or korut') == []
+    assert {ids[m.story_id] for m in find_matches(store, '"korea utara" OR korut')} == {"korut"}
+    fix = 'write OR in capitals, or quote the word ("or")'
+    feeds = [("wire", "http://127.0.0.1:9/feed.xml")]
+    (tmp_path / "bad").mkdir()
+    bad = write_config(tmp_path / "bad", feeds, topics=[("korea-utara", '"korea utara" or korut')])
+    with pytest.raises(ConfigError) as err:
+        load_config(bad)
+    assert err.value.problems == [
+        'topics[0].query: "or" between two terms is searched for as a word, not read as an'
+        f" operator in topic 'korea-utara': {fix}"
+    ]
+    # topics test applies the same rules, in the same words, and so does an empty query.
+    path = write_config(tmp_path, feeds)
+    run = CliRunner().invoke(main, ["topics", "test", '"korea utara" or korut', "-c", str(path)])
+    assert run.exit_code == 2 and fix in run.output
+    assert run.output == query_problem('"korea utara" or korut') + "\n"
+    run = CliRunner().invoke(main, ["topics", "test", "", "-c", str(path)])
+    assert (run.exit_code, run.output) == (2, "the query is empty\n")

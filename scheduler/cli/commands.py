@@ -150,7 +150,7 @@ def exit_now(status: int) -> None:
 @main.command()
 @config_option
 def status(config_path: Path) -> None:
-    """One row per feed: last poll, result, stories, errors, next poll."""
+    """A few lines per feed: result, stories, errors, last and next poll, interval."""
     config = load_or_exit(config_path)
     from .status_view import print_status
 
@@ -187,9 +187,32 @@ def alerts_command(
 ) -> None:
     """Print stored alerts, newest first."""
     config = load_or_exit(config_path)
-    from .alerts_view import print_alerts
+    from .alerts_view import print_alerts, unknown_topic
 
+    problem = unknown_topic(config, topic) if topic is not None else None
+    if problem is not None:
+        click.echo(problem, err=True)
+        sys.exit(2)
     print_alerts(config, since=since, topic=topic, as_json=as_json, collapse=collapse)
+
+
+DIGEST_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def format_mismatch(fmt: str | None, output: Path | None) -> str | None:
+    """Why ``--format`` and the ``-o`` file's suffix disagree (Markdown written into an .html
+    file, which a browser then shows as one paragraph), or None. A suffix that names neither
+    format (``.txt``) takes whatever --format asks for."""
+    if fmt is None or output is None or str(output) == "-":
+        return None
+    implied = DIGEST_SUFFIXES.get(output.suffix.lower())
+    if implied is None or implied == fmt:
+        return None
+    names = {"md": "Markdown", "html": "HTML"}
+    return (
+        f"digest: --format {fmt} does not match -o {output.name} ({output.suffix} is for"
+        f" {names[implied]}): write to {output.stem}.{fmt}, or use --format {implied}"
+    )
 
 
 @main.command("digest")
@@ -210,6 +233,10 @@ def digest_command(
     from ...storage.store import reading
     from ..delivery.digest import render, write_from_database
 
+    problem = format_mismatch(fmt, output)
+    if problem is not None:
+        click.echo(problem, err=True)
+        sys.exit(2)
     window = since or config.alerts.digest_window
     if output is not None and str(output) == "-":
         with reading(config.database) as conn:  # None before the first crawl: an empty digest

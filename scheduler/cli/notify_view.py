@@ -7,7 +7,6 @@ import sqlite3
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ...storage import deliveries
@@ -16,6 +15,7 @@ from ..config import ChannelConfig, Config
 from ..delivery.local_time import local_time
 from ..delivery.messages import test_message
 from ..delivery.notify import SEND_SECONDS
+from ..delivery.plain_text import one_line
 from ..delivery.sender import send
 from ..secrets import redact
 
@@ -68,20 +68,21 @@ def channel_rows(config: Config) -> list[dict]:
     return rows
 
 
-def channel_table(config: Config) -> Table:
-    table = Table(title=f"{len(config.notify)} notification channels")
-    columns = ("channel", "service", "sent", "pending", "failed", "last ok", "next try")
-    for column in (*columns, "last error"):
-        table.add_column(column, overflow="fold")
+def channel_blocks(config: Config) -> list[Text]:
+    """A few short lines per channel for ``newswatch status`` (a table folded its eight columns
+    at 80): name and service with its counts; last success and next try; its last error."""
+    lines = [
+        Text(f"{len(config.notify)} notification channel{'s' if len(config.notify) != 1 else ''}")
+    ]
     for row in channel_rows(config):
-        table.add_row(
-            row["channel"],
-            row["service"],
-            str(row["sent"]),
-            str(row["pending"]),
-            str(row["failed"]),
-            row["last_ok"],
-            row["next_try"] if row["pending"] else "-",
-            row["last_error"],
-        )
-    return table
+        head = Text(row["channel"], style="bold")
+        head.append(f" ({row['service']})  {row['sent']} sent · {row['pending']} pending")
+        head.append(f" · {row['failed']} failed")
+        lines.append(head)
+        when = f"  last ok {row['last_ok']}"
+        if row["pending"]:
+            when += f" · next try {row['next_try']}"
+        lines.append(Text(when))
+        if row["last_error"]:
+            lines.append(Text("  last error: " + one_line(row["last_error"])))
+    return lines

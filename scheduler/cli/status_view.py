@@ -1,13 +1,19 @@
-"""``newswatch status``: one row per configured feed, read from the feeds table."""
+"""``newswatch status``: a few short lines per configured feed, read from the feeds table.
+
+A block per feed rather than a table: nine columns folded every cell over five to nine lines at
+80 columns. Each line but the last error fits 80 columns; that one is never cut or folded, and
+text from the web is shown as rich ``Text`` (never markup).
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from ...storage.store import Store
-from ..config import Config, show_duration
+from ..config import Config, show_span
 from ..delivery.local_time import local_time
+from ..delivery.plain_text import one_line
 
 
 def health_cell(health: dict) -> str:
@@ -19,10 +25,11 @@ def health_cell(health: dict) -> str:
 
 
 def _interval(pinned: float | None, adapted: float | None) -> str:
-    """The feed's interval as a person reads it; "pinned" when the config fixes it."""
+    """The feed's interval as a person reads it (always ``show_span``: "9m22s", "15m"); "pinned"
+    when the config fixes it."""
     if pinned is not None:
-        return f"{show_duration(pinned)} pinned"
-    return show_duration(adapted) if adapted else "-"
+        return f"{show_span(pinned)} pinned"
+    return show_span(adapted) if adapted else "-"
 
 
 def feed_rows(config: Config) -> list[dict]:
@@ -46,43 +53,42 @@ def feed_rows(config: Config) -> list[dict]:
                 "errors": state.get("errors", 0),
                 "last_error": state.get("last_error") or "",
                 "next_poll": local_time(state.get("next_poll"), zone) or "next cycle",
-                "interval": _interval(feed.interval, state.get("interval")),
+                "interval": _interval(
+                    feed.interval, state.get("interval") or config.interval_for(feed)
+                ),
                 "extraction": health_cell(health.get(feed.name, {})),
             }
         )
     return rows
 
 
-def print_status(config: Config, console: Console | None = None) -> None:
-    console = console or Console(soft_wrap=False)
-    table = Table(title=f"newswatch: {len(config.feeds)} feeds in {config.database.name}")
-    columns = (
-        "feed",
-        "last poll",
-        "result",
-        "stories",
-        "errors",
-        "next poll",
-        "interval",
-        "last error",
-    )
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    table.add_column("body/date/auth", overflow="fold")
-    for row in feed_rows(config):
-        table.add_row(
-            row["feed"],
-            row["last_poll"],
-            row["result"],
-            str(row["stories"]),
-            str(row["errors"]),
-            row["next_poll"],
-            row["interval"],
-            row["last_error"],
-            row["extraction"],
-        )
-    console.print(table)
-    if config.notify:
-        from .notify_view import channel_table
+def _count(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
-        console.print(channel_table(config))
+
+def feed_block(row: dict) -> list[Text]:
+    """One feed: name and outcome; its polls and interval; its extraction; its last error."""
+    head = Text(one_line(row["feed"]), style="bold")
+    head.append(f"  {row['result']} · {_count(row['stories'], 'story', 'stories')}")
+    head.append(f" · {_count(row['errors'], 'error', 'errors')}")
+    polled = "never polled" if row["last_poll"] == "never" else f"polled {row['last_poll']}"
+    lines = [head, Text(f"  {polled} · due {row['next_poll']} · every {row['interval']}")]
+    if row["extraction"] != "-":
+        lines.append(Text(f"  body/date/auth {row['extraction']}"))
+    if row["last_error"]:
+        lines.append(Text("  last error: " + one_line(row["last_error"])))
+    return lines
+
+
+def print_status(config: Config, console: Console | None = None) -> None:
+    console = console or Console(soft_wrap=True, highlight=False)
+    feeds = _count(len(config.feeds), "feed", "feeds")
+    console.print(Text(f"newswatch: {feeds} in {config.database.name}"))
+    for row in feed_rows(config):
+        for line in feed_block(row):
+            console.print(line, soft_wrap=True)
+    if config.notify:
+        from .notify_view import channel_blocks
+
+        for line in channel_blocks(config):
+            console.print(line, soft_wrap=True)

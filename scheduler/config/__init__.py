@@ -11,7 +11,7 @@ the value checkers, ``loader`` the checks across keys. This module only re-expor
 from __future__ import annotations
 
 from ...crawler.article import ExtractRules
-from .durations import parse_duration, show_duration
+from .durations import parse_duration, show_duration, show_span
 from .errors import ConfigError
 from .fts import query_problem, validate_fts_query
 from .loader import load_config
@@ -45,5 +45,6 @@ __all__ = [
     "parse_duration",
     "query_problem",
     "show_duration",
+    "show_span",
     "validate_fts_query",
 ]

@@ -8,11 +8,12 @@ parameterised ones (``integer(lo=1)``, ``list_of(css)``) are factories that retu
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
 import zoneinfo
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,8 +33,9 @@ class Checker:
     def problem(self, key: str, message: str) -> None:
         self.problems.append(f"{key}: {message}")
 
-    def mapping(self, value: Any, key: str, allowed: Container[str]) -> dict:
-        """A mapping with unknown keys reported; ``null`` counts as empty (all commented out)."""
+    def mapping(self, value: Any, key: str, allowed: Collection[str]) -> dict:
+        """A mapping with unknown keys reported, each with the nearest key allowed at that level
+        (``databse: unknown key; did you mean database?``); ``null`` counts as empty."""
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -41,7 +43,9 @@ class Checker:
             return {}
         for k in value:
             if k not in allowed:
-                self.problem(f"{key}.{k}" if key else str(k), "unknown key")
+                near = difflib.get_close_matches(str(k), list(allowed), n=1)
+                hint = f"; did you mean {near[0]}?" if near else ""
+                self.problem(f"{key}.{k}" if key else str(k), f"unknown key{hint}")
         return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 _DURATION_RE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd])\s*")
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -32,3 +33,23 @@ def show_duration(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:g}s"
+
+
+_SPAN_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def show_span(seconds: float) -> str:
+    """A duration as a person reads it, in at most its two largest units: 562 -> "9m22s",
+    900 -> "15m", 4394 -> "1h13m". For the views, so that every interval there is shown one
+    way, never "562s" beside "5m"; the config's own form is ``show_duration``'s."""
+    if seconds < 10:
+        return f"{seconds:g}s"
+    left = round(seconds)
+    for i, ((unit, size), (small_unit, small)) in enumerate(pairwise(_SPAN_UNITS)):
+        if left >= size:
+            total = round(left / small) * small  # to the smaller unit: 86399 is 1d, not 24h
+            if i and total >= _SPAN_UNITS[i - 1][1]:
+                return show_span(total)
+            big, rest = divmod(total, size)
+            return f"{big}{unit}" + (f"{rest // small}{small_unit}" if rest else "")
+    return f"{left}s"

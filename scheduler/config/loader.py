@@ -57,15 +57,48 @@ def _check_channels(c: Checker, config: Config) -> None:
             )
 
 
-def _check_across_keys(c: Checker, config: Config) -> None:
-    """Checks between keys, only between values that were themselves valid (not None)."""
-    lo, hi = config.schedule.min_interval, config.schedule.max_interval
-    # The bounds limit the adaptive interval only: an explicit interval pins a feed (2s in tests).
+def _check_schedule(c: Checker, config: Config) -> None:
+    """The schedule's durations against each other, each feed's and the crawl's timeout.
+
+    Every one of these once passed and lost silently to another key: an interval below
+    min_interval (the adapted interval never goes below it, and no feed is polled more often),
+    and a deadline that one slow download could use up.
+    """
+    s = config.schedule
+    lo, hi = s.min_interval, s.max_interval
     if lo is not None and hi is not None and lo > hi:
         c.problem(
             "schedule.min_interval",
             f"must not exceed schedule.max_interval ({show_duration(lo)} > {show_duration(hi)})",
         )
+    if lo is not None:
+        if s.interval is not None and s.interval < lo:
+            c.problem(
+                "schedule.interval",
+                f"must not be below schedule.min_interval ({show_duration(s.interval)} <"
+                f" {show_duration(lo)}): after its first poll a feed's interval is kept at"
+                " min_interval or above",
+            )
+        for i, feed in enumerate(config.feeds):
+            if feed.interval is not None and feed.interval < lo:
+                c.problem(
+                    f"feeds[{i}].interval",
+                    f"must not be below schedule.min_interval ({show_duration(feed.interval)}"
+                    f" < {show_duration(lo)}): no feed is polled more often; lower"
+                    " schedule.min_interval to poll this one more often",
+                )
+    deadline, timeout = s.deadline, config.crawl.timeout
+    if deadline is not None and timeout is not None and deadline <= timeout:
+        c.problem(
+            "schedule.deadline",
+            f"must be longer than crawl.timeout ({show_duration(deadline)} is not above"
+            f" {show_duration(timeout)}): one slow download could use up the whole cycle",
+        )
+
+
+def _check_across_keys(c: Checker, config: Config) -> None:
+    """Checks between keys, only between values that were themselves valid (not None)."""
+    _check_schedule(c, config)
     _check_channels(c, config)
     paths = {
         "database": config.database,

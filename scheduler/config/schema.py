@@ -32,7 +32,7 @@ class FeedConfig:
     interval: float | None = setting(
         None,
         optional(checks.duration),
-        "how often the daemon polls this feed (pins it)",
+        "how often the daemon polls this feed (pins it; not below `schedule.min_interval`)",
         follows="schedule.interval",
     )
     extract: ExtractRules | None = block(
@@ -118,10 +118,17 @@ class ScheduleConfig:
     """All durations in seconds."""
 
     interval: float = setting("15m", checks.duration, "time between two polls of a feed")
-    min_interval: float = setting("5m", checks.duration, "lower bound of an adapted poll interval")
+    min_interval: float = setting(
+        "5m",
+        checks.duration,
+        "the shortest poll interval: adapted intervals never go below it, and no `interval` may be"
+        " below it",
+    )
     max_interval: float = setting("6h", checks.duration, "upper bound of an adapted poll interval")
     deadline: float = setting(
-        "30m", checks.duration, "a cycle still running after this long is stopped"
+        "30m",
+        checks.duration,
+        "a cycle still running after this long is stopped; must be longer than `crawl.timeout`",
     )
     digest_at: str | None = setting(
         None, optional(checks.time_of_day), 'a daily digest at this time, quoted `"HH:MM"`'
