@@ -49,7 +49,12 @@ def feeds_config(tmp_path, intervals: dict[str, str], tick: str = "15m"):
         tmp_path,
         [(name, f"http://127.0.0.1:9/{name}.xml") for name in intervals],
         [("talks", "talks")],
-        schedule={"interval": tick, "timezone": "Asia/Jakarta", "deadline": "20s"},
+        schedule={
+            "interval": tick,
+            "min_interval": "1s",
+            "timezone": "Asia/Jakarta",
+            "deadline": "1m",
+        },
     )
     data = yaml.safe_load(path.read_text())
     for feed in data["feeds"]:

@@ -83,8 +83,9 @@ def feed_block(row: dict) -> list[Text]:
 def print_status(config: Config, console: Console | None = None) -> None:
     console = console or Console(soft_wrap=True, highlight=False)
     feeds = _count(len(config.feeds), "feed", "feeds")
+    rows = feed_rows(config)  # read first: a database that cannot be read prints nothing else
     console.print(Text(f"newswatch: {feeds} in {config.database.name}"))
-    for row in feed_rows(config):
+    for row in rows:
         for line in feed_block(row):
             console.print(line, soft_wrap=True)
     if config.notify:
