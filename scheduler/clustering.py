@@ -38,13 +38,14 @@ from ..storage.store import Store, iso
 
 SHINGLE_WORDS = 3
 NUM_PERM = 64
-BANDS, ROWS = 21, 3  # 63 of the 64 values, in bands of 3
+BANDS, ROWS = 32, 2  # the 64 values in bands of 2
 SEED = 1
 SCHEME = "affine32"  # 32-bit values: 256 bytes a signature
 THRESHOLD = 0.4  # Jaccard similarity of two bodies' shingles, counted exactly
 LIKELY = 0.25  # the signatures' estimate that sends a candidate to the exact count
 WINDOW = timedelta(days=3)
 MIN_SHINGLES = 30  # fewer: too little text to call two stories one
+PARAGRAPH_SHINGLES = 5  # shorter paragraphs (a "Baca juga" line, a credit) are not counted
 logger = logging.getLogger("newswatch.clusters")
 _WORD = re.compile(r"\w+")
 # How the stored index was made (``meta``): a version that makes signatures or bands another
@@ -95,6 +96,34 @@ def band_keys(sig: bytes) -> list[int]:
 def jaccard(a: set[bytes], b: set[bytes]) -> float:
     """The share of shingles two bodies have in common, of all they have."""
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def paragraphs_shared(body: str | None, other: set[bytes]) -> tuple[int, int]:
+    """(paragraphs of ``body`` whose shingles are mostly in ``other``, paragraphs counted):
+    a paragraph of fewer than ``PARAGRAPH_SHINGLES`` shingles ("Baca juga: ...", a credit
+    line) is not counted."""
+    shared = counted = 0
+    for paragraph in (body or "").split("\n\n"):
+        found = shingles(paragraph)
+        if len(found) >= PARAGRAPH_SHINGLES:
+            counted += 1
+            shared += len(found & other) * 2 >= len(found)
+    return shared, counted
+
+
+def same_report(body: str | None, found: set[bytes], other_body: str | None) -> bool:
+    """Whether two bodies on two outlets are copies of one report: their shingles' Jaccard is
+    ``THRESHOLD`` or more, and what they share is spread over two paragraphs or more of each
+    (all of a text of one paragraph). The second rule keeps apart two short stories that share
+    one long boilerplate paragraph ("follow us on ..."), whose Jaccard can pass the first."""
+    other = shingles(other_body)
+    if jaccard(found, other) < THRESHOLD:
+        return False
+    for text, against in ((body, other), (other_body, found)):
+        shared, counted = paragraphs_shared(text, against)
+        if shared < min(2, counted):
+            return False
+    return True
 
 
 def similarity(a: bytes, b: bytes) -> float:
@@ -180,9 +209,7 @@ def cluster_new_stories(store: Store) -> int:
         ]
         bodies = stored.bodies(store, likely) if likely else {}
         matches = [
-            others[other][3]
-            for other in likely
-            if jaccard(found, shingles(bodies.get(other))) >= THRESHOLD
+            others[other][3] for other in likely if same_report(body, found, bodies.get(other))
         ]
         cluster = min(matches, default=story_id)
         copies += cluster != story_id
