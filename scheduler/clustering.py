@@ -7,15 +7,20 @@ joins the cluster of the earliest stored story it nearly duplicates, so a topic 
 report (``storage/topics.py``) and every place says where else it ran.
 
 How: the body's 3-word shingles (words casefolded, language-independent), a MinHash signature
-of them (datasketch, 64 permutations, 256 bytes), and LSH on 21 bands of 3 rows kept in SQLite
-(``story_bands``), so a new story's candidates are a few index lookups whatever the store's
-size. A candidate is a copy when the signatures estimate a Jaccard similarity of at least 0.4.
+of them (datasketch's affine32 MinHash, 64 permutations, 256 bytes), and LSH on 32 bands of 2
+rows kept in SQLite (``story_bands``), so a new story's candidates are a few index lookups
+whatever the store's size. The signatures only choose candidates: a candidate whose estimate
+reaches ``LIKELY`` is read, and is a copy when the exact Jaccard of the two bodies' shingles is
+``THRESHOLD`` (0.4) or more and what they share spans two paragraphs or more of each
+(``same_report``).
 
 Why these numbers (``python tests/benchmarks/clusters.py``, on the bench's gold bodies): the
-sister-site rewrites of 328 reports have a Jaccard of 0.57 at the least (median 0.92), while 1,382
-pairs of distinct reports that share a subject (two stories naming the same person) reach 0.17
-at most. 3-word shingles keep that gap widest among 2 to 5. With 21 bands of 3 rows a pair at
-0.5 becomes a candidate 94% of the time, at 0.57 99%; an unrelated pair (0.02) 2 times in 10,000.
+sister-site rewrites of 327 reports have a Jaccard of 0.57 at the least (median 0.92), while
+1,383 pairs of different reports that share a subject (two stories naming the same person)
+reach 0.17 at most, and follow-ups repeating two paragraphs of the earlier story 0.28. 3-word
+shingles keep that gap widest among 2 to 5. With 32 bands of 2 rows no copy of Jaccard 0.4 or
+more among 981 made from those bodies failed to become a candidate (21 bands of 3 missed 4),
+and 4 in 53,628 pairs of unrelated stories became one (then dropped by the exact count).
 
 Two rules keep different reports apart: a near-duplicate on the *same* host (``site/a`` and
 ``site/b``) is a follow-up or a live blog's next update, never a copy; and a copy must come
@@ -56,12 +61,14 @@ PRUNE_EVERY = timedelta(days=1)
 
 
 @cache
-def _template():
-    from datasketch import MinHash  # numpy underneath: loaded only when a cycle clusters
+def _permutations():
+    """datasketch's affine32 permutations for ``SEED``: odd multipliers and offsets, 32 bits."""
+    import numpy  # loaded only when a cycle clusters
 
-    # Its permutations, made once. The scheme is named: signatures are stored, and a datasketch
-    # whose default changed must still compute the same values.
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    gen = numpy.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=numpy.uint32) * numpy.uint32(2) + numpy.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=numpy.uint32)
+    return a, b
 
 
 def shingles(body: str | None) -> set[bytes]:
@@ -72,15 +79,30 @@ def shingles(body: str | None) -> set[bytes]:
 
 
 def signature(found: set[bytes]) -> bytes:
-    """The MinHash signature of a set of shingles: ``NUM_PERM`` 32-bit values."""
-    from datasketch import MinHash
+    """The MinHash signature of a set of shingles: ``NUM_PERM`` 32-bit values, the very values
+    datasketch's ``MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")`` computes after
+    ``update_batch`` (tests/test_clusters.py checks it against datasketch).
 
-    template = _template()
-    minhash = MinHash(
-        num_perm=NUM_PERM, seed=SEED, permutations=template.permutations, scheme=SCHEME
-    )
-    minhash.update_batch(list(found))
-    return minhash.hashvalues.astype("<u4").tobytes()
+    Why not datasketch itself at run time: importing its package loads scipy for its LSH
+    classes, 0.46 s of CPU and 55 MB in every crawl process (measured), for a computation of a
+    few lines: each shingle's SHA-1 (its first 4 bytes), mixed by MurmurHash3's finalizer, then
+    ``a * h + b`` modulo 2**32 per permutation, and the least value of each.
+    """
+    import numpy
+
+    a, b = _permutations()
+    hv = numpy.fromiter(
+        (int.from_bytes(hashlib.sha1(s).digest()[:4], "little") for s in found),
+        dtype=numpy.uint32,
+        count=len(found),
+    ).reshape(-1, 1)
+    hv = hv ^ (hv >> numpy.uint32(16))
+    hv = hv * numpy.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> numpy.uint32(13))
+    hv = hv * numpy.uint32(0xC2B2AE35)
+    hv = hv ^ (hv >> numpy.uint32(16))
+    values = (hv * a + b).min(axis=0) if len(found) else numpy.full(NUM_PERM, 2**32 - 1)
+    return values.astype("<u4").tobytes()
 
 
 def band_keys(sig: bytes) -> list[int]:

@@ -356,3 +356,13 @@ def test_a_database_from_before_clusters_keeps_its_stories_as_their_own_reports(
         assert stored.clustered_through(store) == 1
         (row,) = store.db.execute("SELECT id, cluster_id FROM stories").fetchall()
         assert row == (1, None)
+
+
+def test_signatures_are_datasketchs_minhash_value_for_value():
+    from datasketch import MinHash
+
+    for body in ("\n\n".join(KOREA), paragraph(42, 300), "satu dua tiga empat"):
+        found = clustering.shingles(body)
+        reference = MinHash(num_perm=clustering.NUM_PERM, seed=clustering.SEED, scheme="affine32")
+        reference.update_batch(list(found))
+        assert clustering.signature(found) == reference.hashvalues.astype("<u4").tobytes()
