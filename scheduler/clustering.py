@@ -58,6 +58,7 @@ _WORD = re.compile(r"\w+")
 SIGNATURES_MADE = f"{SHINGLE_WORDS}-word shingles, {NUM_PERM} {SCHEME} permutations, seed {SEED}"
 BANDS_MADE = f"{BANDS} bands of {ROWS}"
 PRUNE_EVERY = timedelta(days=1)
+BATCH = 1000  # stories read and recorded at a time
 
 
 @cache
@@ -205,39 +206,41 @@ def cluster_new_stories(store: Store) -> int:
     if done_to_index:
         logger.info("story clusters: %s", done_to_index)
     through = stored.clustered_through(store)
-    rows = stored.stories_to_cluster(store, through)
-    if not rows:
-        return 0
-    known: dict[int, tuple[bytes, str, str, int]] = {}  # this cycle's: sig, host, seen, cluster
-    local_bands: dict[int, list[int]] = {}
-    done, copies = [], 0
-    for story_id, url, _title, body, first_seen in rows:
-        host = outlet_of(url)
-        found = shingles(body)
-        if len(found) < MIN_SHINGLES:
-            done.append((story_id, story_id, None, host, []))
-            continue
-        sig = signature(found)
-        keys = band_keys(sig)
-        candidate_ids = stored.candidates(store, keys)
-        candidate_ids |= {other for key in keys for other in local_bands.get(key, ())}
-        others = stored.signatures(store, candidate_ids - known.keys())
-        others.update({i: known[i] for i in candidate_ids & known.keys()})
-        earliest = iso(datetime.fromisoformat(first_seen) - WINDOW)
-        likely = [
-            other
-            for other, (other_sig, other_host, seen, _) in others.items()
-            if other_host != host and seen >= earliest and similarity(sig, other_sig) >= LIKELY
-        ]
-        bodies = stored.bodies(store, likely) if likely else {}
-        matches = [
-            others[other][3] for other in likely if same_report(body, found, bodies.get(other))
-        ]
-        cluster = min(matches, default=story_id)
-        copies += cluster != story_id
-        known[story_id] = (sig, host, first_seen, cluster)
-        for key in keys:
-            local_bands.setdefault(key, []).append(story_id)
-        done.append((story_id, cluster, sig, host, keys))
-    stored.record(store, done, rows[-1][0])
+    copies = 0
+    # A batch at a time: a first poll of many feeds stores thousands of bodies at once. A
+    # batch's stories are matched with each other from memory, with earlier ones from the index.
+    while rows := stored.stories_to_cluster(store, through, limit=BATCH):
+        known: dict[int, tuple[bytes, str, str, int]] = {}  # sig, host, seen, cluster
+        local_bands: dict[int, list[int]] = {}
+        done = []
+        for story_id, url, _title, body, first_seen in rows:
+            host = outlet_of(url)
+            found = shingles(body)
+            if len(found) < MIN_SHINGLES:
+                done.append((story_id, story_id, None, host, []))
+                continue
+            sig = signature(found)
+            keys = band_keys(sig)
+            candidate_ids = stored.candidates(store, keys)
+            candidate_ids |= {other for key in keys for other in local_bands.get(key, ())}
+            others = stored.signatures(store, candidate_ids - known.keys())
+            others.update({i: known[i] for i in candidate_ids & known.keys()})
+            earliest = iso(datetime.fromisoformat(first_seen) - WINDOW)
+            likely = [
+                other
+                for other, (other_sig, other_host, seen, _) in others.items()
+                if other_host != host and seen >= earliest and similarity(sig, other_sig) >= LIKELY
+            ]
+            bodies = stored.bodies(store, likely) if likely else {}
+            matches = [
+                others[other][3] for other in likely if same_report(body, found, bodies.get(other))
+            ]
+            cluster = min(matches, default=story_id)
+            copies += cluster != story_id
+            known[story_id] = (sig, host, first_seen, cluster)
+            for key in keys:
+                local_bands.setdefault(key, []).append(story_id)
+            done.append((story_id, cluster, sig, host, keys))
+        through = rows[-1][0]
+        stored.record(store, done, through)
     return copies

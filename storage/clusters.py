@@ -80,13 +80,14 @@ def replace_index(
 
 
 def stories_to_cluster(
-    store: Store, after: int, through: int | None = None
+    store: Store, after: int, through: int | None = None, limit: int = -1
 ) -> list[tuple[int, str, str | None, str, str]]:
     """(id, url, title, body, first_seen) of the stories stored after ``after`` (up to
-    ``through``), oldest first."""
+    ``through``, at most ``limit``), oldest first."""
     rows = store.db.execute(
-        "SELECT id, url, title, body, first_seen FROM stories WHERE id > ? AND id <= ? ORDER BY id",
-        [after, through if through is not None else 2**63 - 1],
+        "SELECT id, url, title, body, first_seen FROM stories WHERE id > ? AND id <= ?"
+        " ORDER BY id LIMIT ?",
+        [after, through if through is not None else 2**63 - 1, limit],
     )
     return [tuple(row) for row in rows.fetchall()]
 

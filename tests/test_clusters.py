@@ -231,7 +231,9 @@ def test_a_body_too_short_to_tell_stays_alone(world):
     assert not store.db.execute("SELECT count(*) FROM story_signatures").fetchone()[0]
 
 
-def test_copies_new_in_one_cycle_alert_once_and_the_log_names_the_others(world):
+@pytest.mark.parametrize("batch", [1000, 1], ids=["one-batch", "a-batch-each"])
+def test_copies_new_in_one_cycle_alert_once_and_the_log_names_the_others(world, batch, monkeypatch):
+    monkeypatch.setattr(clustering, "BATCH", batch)
     store, config, clock = world
     stories = [
         ("antaranews.com", "wire", "Korut uji rudal", "\n\n".join(KOREA)),
