@@ -263,6 +263,9 @@ def m010_story_clusters(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
+    # An alert from before names its story's cluster: a copy of that story arriving now does
+    # not alert its topic again.
+    db.execute("UPDATE alerts SET cluster_id = story_id")
     # Stories stored before clustering existed stay their own clusters: matching starts after.
     db.execute(
         "INSERT INTO meta (key, value) SELECT 'clustered_through', coalesce(max(id), 0)"

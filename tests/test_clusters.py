@@ -342,22 +342,43 @@ def test_bands_of_stories_too_old_to_be_copied_are_dropped_and_their_signatures_
     assert store.db.execute("SELECT count(*) FROM story_signatures").fetchone()[0] == 2
 
 
-def test_a_database_from_before_clusters_keeps_its_stories_as_their_own_reports(tmp_path):
+def test_an_upgraded_database_clusters_copies_of_its_recent_reports_and_alerts_them_once(
+    tmp_path,
+):
+    """A store from before clusters: its stories stay their own reports, those still inside the
+    window get signatures on the first cycle, and a copy of one that already alerted does not
+    alert again."""
     from sqlite_utils import Database
 
     from newswatch.storage.migrations import migrations
 
-    path = tmp_path / "old.db"
-    db = Database(path)
+    feeds = [("wire", "http://127.0.0.1:9/wire.xml"), ("bali", "http://127.0.0.1:9/bali.xml")]
+    path = write_config(tmp_path, feeds, topics=[("korea", '"korea utara"')])
+    config = load_config(path)
+    db = Database(config.database)
     migrations.apply(db, stop_before="m010_story_clusters")
+    seen = T0.isoformat()
+    body = "\n\n".join(KOREA)
     db["stories"].insert(
-        {"url": "https://a/1", "title": "t", "body": "b", "feed": "f", "first_seen": "x"}
+        {"url": "https://antaranews.com/1", "body": body, "feed": "wire", "first_seen": seen}
     )
+    db["alerts"].insert({"story_id": 1, "topic": "korea", "created": seen, "delivered": seen})
     db.close()
-    with Store(path) as store:
+    clock = Clock()
+    clock.now += timedelta(hours=5)
+    with Store(config.database, clock=clock) as store:
         assert stored.clustered_through(store) == 1
-        (row,) = store.db.execute("SELECT id, cluster_id FROM stories").fetchall()
-        assert row == (1, None)
+        store.db.execute(
+            "INSERT INTO topics (name, query, first_seen, matched_through)"
+            " VALUES ('korea', '\"korea utara\"', ?, 1)",
+            [seen],
+        )
+        added, (copy,) = cycle(
+            store, config, ("bali.example", "bali", "K", sister_copy(KOREA, "bali", "x"))
+        )
+        assert cluster_of(store, 1) is None  # the report stays its own, unchanged
+        assert cluster_of(store, copy) == 1
+        assert added == 0
 
 
 def test_signatures_are_datasketchs_minhash_value_for_value():
