@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 
-from .search import Match, find_matches, max_story_id
+from .search import Match, find_matches, fresh_index, max_story_id
 from .store import Store
 
 logger = logging.getLogger("newswatch.topics")
@@ -70,15 +70,20 @@ def match_topics(
     with store.write() as db:
         high = max_story_id(store)
         positions = dict(db.execute("SELECT name, matched_through FROM topics").fetchall())
-        for name, query in topics:  # the new stories, from each topic's position
-            low = positions.get(name, boundary)
-            if low >= high:
-                continue
-            matches = _matches(store, name, query, low, high, include_backfill, ", will retry")
-            if matches is None:
-                continue  # the position stays: matched again next cycle
-            added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
-            db.execute("UPDATE topics SET matched_through = ? WHERE name = ?", [high, name])
+        lows = {name: positions.get(name, boundary) for name, _ in topics}
+        oldest = min((low for low in lows.values() if low < high), default=high)
+        with fresh_index(db.conn, oldest, high) as fresh_from:
+            for name, query in topics:  # the new stories, from each topic's position
+                low = lows[name]
+                if low >= high:
+                    continue
+                matches = _matches(
+                    store, name, query, low, high, include_backfill, ", will retry", fresh_from
+                )
+                if matches is None:
+                    continue  # the position stays: matched again next cycle
+                added += _insert_alerts(db.conn, name, matches, now, clean_snippet)
+                db.execute("UPDATE topics SET matched_through = ? WHERE name = ?", [high, name])
         for name, query in topics if changed_ids else ():  # one query over their span
             span = (changed_ids[0] - 1, changed_ids[-1])
             matches = _matches(store, name, query, *span, include_backfill) or []
@@ -88,11 +93,18 @@ def match_topics(
 
 
 def _matches(
-    store: Store, name, query, low: int, high: int, include_backfill: bool, then: str = ""
+    store: Store,
+    name,
+    query,
+    low: int,
+    high: int,
+    include_backfill: bool,
+    then: str = "",
+    fresh_from: int | None = None,
 ) -> list[Match] | None:
     """``find_matches``, or None (logged) when SQLite rejects the topic's query."""
     try:
-        return find_matches(store, query, low, high, include_backfill)
+        return find_matches(store, query, low, high, include_backfill, fresh_from)
     except sqlite3.OperationalError as exc:  # config validation should make this rare
         logger.error("topic %s: query failed%s: %s", name, then and f"{then} next cycle", exc)
         return None

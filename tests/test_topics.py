@@ -161,3 +161,36 @@ def test_a_lower_case_or_is_a_word_to_fts5_so_it_is_refused_with_the_fix(corpus,
     assert run.output == query_problem('"korea utara" or korut') + "\n"
     run = CliRunner().invoke(main, ["topics", "test", "", "-c", str(path)])
     assert (run.exit_code, run.output) == (2, "the query is empty\n")
+
+
+def test_the_index_of_new_stories_matches_exactly_as_the_whole_index(corpus):
+    """Topics are matched on an in-memory index of the cycle's new stories
+    (``fresh_index``): every case gives the same stories, words and snippets as the whole
+    index, and a topic whose position is before the new stories uses the whole index."""
+    from newswatch.storage.search import fresh_index
+
+    store, ids = corpus
+    conn = store.db.conn
+    high = max_story_id(store)
+    low = 3  # the stories after the third are "this cycle's"
+    with fresh_index(conn, low, high) as fresh_from:
+        assert fresh_from == low
+        for query, _ in CASES:
+            whole = find_matches(store, query, low, high)
+            fresh = find_matches(store, query, low, high, fresh_from=fresh_from)
+            assert fresh == whole, query
+        # a lagging topic (from story 1) is matched on the whole index: stories 2 and 3 too
+        lagging = find_matches(store, '"kim jong un"', 1, high, fresh_from=fresh_from)
+        assert {ids[m.story_id] for m in lagging} == {"kim-spaced", "kim-caps"}
+    assert not conn.execute(
+        "SELECT name FROM temp.sqlite_master WHERE name = 'fresh_fts'"
+    ).fetchall()
+
+
+def test_too_many_new_stories_are_matched_on_the_whole_index(corpus, monkeypatch):
+    from newswatch.storage import search
+
+    store, _ = corpus
+    monkeypatch.setattr(search, "FRESH_MAX", 2)
+    with search.fresh_index(store.db.conn, 0, max_story_id(store)) as fresh_from:
+        assert fresh_from is None
