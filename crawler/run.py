@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,9 @@ def run_crawl(
     if progress is not None:
         settings["NEWSWATCH_PROGRESS"] = progress
     process = AsyncCrawlerProcess(settings)
+    # Scrapy's logging setup (just run) puts its loggers at DEBUG: a record made for every
+    # request ("Crawled (304) ...") that our handlers drop anyway (below ERROR, see logs.py).
+    logging.getLogger("scrapy").setLevel(logging.WARNING)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, feeds=feeds, states=states)
     process.start()

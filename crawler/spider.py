@@ -253,6 +253,11 @@ class NewsSpider(scrapy.Spider):
         )
         yield from_entry(job, page, retries)
 
+    def closed(self, reason: str) -> None:
+        """Why the crawl ended ("finished" when complete), recorded where Scrapy's CoreStats
+        would (it is off: see settings.py); a crawl stopped outright records none."""
+        self.crawler.stats.set_value("finish_reason", reason)
+
     def final_polls(self, reason: str | None) -> list[FeedPoll]:
         """Each feed's poll; a crawl cut short forgets its validators (its feeds are read in
         full next time), and a feed that never answered (a hung server at the deadline) counts

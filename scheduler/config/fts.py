@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 from ...storage.migrations import FTS_TOKENIZE
 
@@ -10,22 +11,30 @@ from ...storage.migrations import FTS_TOKENIZE
 _FTS_TABLE = f"CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize='{FTS_TOKENIZE}')"
 
 
+_checkers = threading.local()  # one empty table per thread (a connection stays in its thread)
+
+
+def _checker() -> sqlite3.Connection:
+    conn = getattr(_checkers, "conn", None)
+    if conn is None:
+        conn = _checkers.conn = sqlite3.connect(":memory:")
+        conn.execute(_FTS_TABLE)
+    return conn
+
+
 def validate_fts_query(query: str) -> str | None:
     """Return SQLite's complaint about an FTS5 ``query``, or None if it is accepted.
 
     We ask SQLite itself (an in-memory table shaped like the real index) rather than
     re-implementing the FTS5 grammar, so what passes here is exactly what will run later.
+    The table is made once per thread and stays empty: a new one for each query cost 0.3 ms,
+    0.3 s of every cycle's config check with 1,000 topics.
     """
-    conn = sqlite3.connect(":memory:")
     try:
-        conn.execute(_FTS_TABLE)
-        try:
-            conn.execute("SELECT * FROM t WHERE t MATCH ?", (query,)).fetchall()
-        except sqlite3.OperationalError as exc:
-            return str(exc)
-        return None
-    finally:
-        conn.close()
+        _checker().execute("SELECT * FROM t WHERE t MATCH ?", (query,)).fetchall()
+    except sqlite3.OperationalError as exc:
+        return str(exc)
+    return None
 
 
 # kim-jong-un parses as column filters, which SQLite reports as "no such column: jong";

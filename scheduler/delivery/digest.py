@@ -138,7 +138,24 @@ def md_text(text: str | None) -> str:
     return defused(one_line(text)).translate(_MD_ESCAPES)
 
 
+def _memo(escape):
+    """``escape`` remembering its answers for one digest, for the title and snippet: a story is
+    listed under each topic it matched (15 on average on the feedfarm bench), with the same
+    title and snippet each time (the lines under them differ, and are not kept)."""
+    done: dict[str | None, str] = {}
+
+    def memo(text: str | None) -> str:
+        try:
+            return done[text]
+        except KeyError:
+            done[text] = escaped = escape(text)
+            return escaped
+
+    return memo
+
+
 def render_markdown(groups: list[TopicGroup], generated: str, window: str) -> str:
+    md = _memo(md_text)
     total = sum(len(group.alerts) for group in groups)
     out = [
         "# newswatch digest",
@@ -147,18 +164,18 @@ def render_markdown(groups: list[TopicGroup], generated: str, window: str) -> st
         "",
     ]
     for group in groups:
-        out += [f"## {md_text(group.name)} ({len(group.alerts)})", ""]
+        out += [f"## {md(group.name)} ({len(group.alerts)})", ""]
         if group.description:
-            out += [f"_{md_text(group.description)}_", ""]
+            out += [f"_{md(group.description)}_", ""]
         for row in group.alerts:
-            title = md_text(row["title"] or row["url"])
+            title = md(row["title"] or row["url"])
             url = safe_url(row["url"])
             heading = f"[{title}](<{url}>)" if url else title
             out.append(f"### {heading}")
             out.append("")
             out.append("  \n".join(details(row, md_text)))
             if row["snippet"]:
-                out += ["", f"> {md_text(row['snippet'])}"]
+                out += ["", f"> {md(row['snippet'])}"]
             out.append("")
     if not groups:
         out += ["No alerts.", ""]
@@ -180,9 +197,10 @@ def h(text: str | None) -> str:
 
 
 def render_html(groups: list[TopicGroup], generated: str, window: str) -> str:
+    esc = _memo(h)
     total = sum(len(group.alerts) for group in groups)
     language = main_language(groups)
-    lang = f' lang="{h(language)}"' if language else ""
+    lang = f' lang="{esc(language)}"' if language else ""
     out = [
         "<!DOCTYPE html>",
         f'<html{lang}><head><meta charset="utf-8">',
@@ -193,25 +211,25 @@ def render_html(groups: list[TopicGroup], generated: str, window: str) -> str:
         "<title>newswatch digest</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>newswatch digest</h1>",
-        f"<p>{total} alert{'s' if total != 1 else ''} in the last {h(window)},"
-        f" as of {h(generated)}.</p>",
+        f"<p>{total} alert{'s' if total != 1 else ''} in the last {esc(window)},"
+        f" as of {esc(generated)}.</p>",
     ]
     for group in groups:
-        out.append(f"<section><h2>{h(group.name)} ({len(group.alerts)})</h2>")
+        out.append(f"<section><h2>{esc(group.name)} ({len(group.alerts)})</h2>")
         if group.description:
-            out.append(f"<p><em>{h(group.description)}</em></p>")
+            out.append(f"<p><em>{esc(group.description)}</em></p>")
         for row in group.alerts:
-            title = h(row["title"] or row["url"])
+            title = esc(row["title"] or row["url"])
             url = safe_url(row["url"])
             if url:
                 href = html.escape(url, quote=True)
                 title = f'<a href="{href}" rel="noopener noreferrer">{title}</a>'
             own = row.get("language")
-            lang = f' lang="{h(own)}"' if own and own != language else ""
+            lang = f' lang="{esc(own)}"' if own and own != language else ""
             out.append(f"<article{lang}><h3>{title}</h3>")
             out.append(f'<div class="meta">{"<br>".join(details(row, h))}</div>')
             if row["snippet"]:
-                out.append(f"<blockquote>{h(row['snippet'])}</blockquote>")
+                out.append(f"<blockquote>{esc(row['snippet'])}</blockquote>")
             out.append("</article>")
         out.append("</section>")
     if not groups:
