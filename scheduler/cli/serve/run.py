@@ -6,6 +6,7 @@ line saying what to install.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import sys
 
@@ -41,6 +42,12 @@ def run_server(config: Config, host: str, port: int) -> int:
     with reading(path) as conn:  # not SQLite: the command says so, before any server starts
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     datasette = build_datasette(config)
+    # As ``datasette serve`` does: one worker; the lifespan runs Datasette's startup hooks.
+    settings = uvicorn.Config(
+        datasette.app(), host=host, port=port, log_level="warning", lifespan="on"
+    )
+    listening = settings.bind_socket()
+    listening.listen(128)  # from here a request waits for the app, so the line below is true
     click.echo(f"serving {path} read-only at {base_url(host, port)} (Ctrl-C stops)")
     if not is_loopback(host):
         click.echo(
@@ -49,6 +56,8 @@ def run_server(config: Config, host: str, port: int) -> int:
             err=True,
         )
     sys.stdout.flush()
-    # As ``datasette serve`` does: one worker; the lifespan runs Datasette's startup hooks.
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
-    return 0
+    running = uvicorn.Server(settings)
+    # uvicorn raises Ctrl-C again once it has shut down; ``uvicorn.run`` swallows it too.
+    with contextlib.suppress(KeyboardInterrupt):
+        running.run(sockets=[listening])
+    return 0 if running.started else 1
