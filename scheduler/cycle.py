@@ -19,7 +19,7 @@ from .delivery.digest import update_digest
 from .delivery.notify import budget_left, notify
 from .extraction_health import extraction_warnings
 from .matching import match_topics, register_topics
-from .polling import due_times, parse_retry_after, plan_next
+from .polling import due_times, feed_phase, parse_retry_after, plan_next
 from .summary import CycleSummary
 
 logger = logging.getLogger("newswatch.cycle")
@@ -39,8 +39,14 @@ def select_feeds(
     return feeds
 
 
-def plan_polls(config: Config, polls: list[FeedPoll], states: dict, now: datetime) -> None:
-    """Set each poll's next poll time and interval from its outcome (see polling.py)."""
+def plan_polls(
+    config: Config, polls: list[FeedPoll], states: dict, now: datetime, rng=None
+) -> None:
+    """Set each poll's next poll time and interval from its outcome (see polling.py): each
+    successful poll at the feed's own phase of its interval, so that the feeds of one cycle are
+    not all due again at one instant. ``rng`` (a seeded ``random.Random``) makes the jitter of
+    failed polls repeatable in tests and simulations.
+    """
     pinned = {feed.name: feed.interval for feed in config.feeds}
     schedule = config.schedule
     for poll in polls:
@@ -57,6 +63,8 @@ def plan_polls(config: Config, polls: list[FeedPoll], states: dict, now: datetim
             min_interval=schedule.min_interval,
             max_interval=schedule.max_interval,
             retry_after=parse_retry_after(poll.retry_after, now),
+            phase=feed_phase(poll.name),
+            rng=rng,
         )
         poll.interval = plan.interval
         poll.next_poll = iso(plan.next_poll)

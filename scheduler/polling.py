@@ -12,6 +12,13 @@ fake clock. (The daemon imports this module too: it must never import Scrapy.)
 - A failed poll backs off exponentially (2, 4, 8 ... times the interval, capped at
   ``max_interval``) with up to 25% jitter, so feeds that failed together do not retry together.
 - A 429 or 503 with ``Retry-After`` is never polled before that time.
+- Successful polls are spread, so that a ``--due`` cycle takes a share of the feeds, not all
+  of them. Left alone, feeds synchronise: every feed of a new config (or a new database) is
+  first polled in one cycle, at one ``now``, and a cycle plans all its polls from its end, so
+  feeds with one interval would be due at one instant, cycle after cycle, for ever. So each
+  feed has its own phase in the interval, a stable hash of its name (``feed_phase``), and a
+  successful poll is next polled at the feed's next slot (see ``spread_wait``): never later
+  than its interval, never sooner than ``schedule.min_interval``.
 
 ``due_time`` reads such a plan back, under the config in force now (see its docstring).
 """
@@ -19,6 +26,7 @@ fake clock. (The daemon imports this module too: it must never import Scrapy.)
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -71,13 +79,16 @@ def plan_next(
     min_interval: float,
     max_interval: float,
     retry_after: float | None = None,
+    phase: float | None = None,
     rng: random.Random | None = None,
 ) -> Plan:
     """The interval and next poll time after one poll.
 
     ``result`` is "ok", "not_modified" or "error"; ``errors`` counts consecutive failures
-    including this one; ``new_entries`` the links this poll saw for the first time.
+    including this one; ``new_entries`` the links this poll saw for the first time; ``phase``
+    is the feed's ``feed_phase`` (without it a successful poll waits its whole interval).
     """
+    rng = rng or random
     if pinned is not None:
         interval = pinned
     else:
@@ -87,13 +98,51 @@ def plan_next(
         elif result != "error":
             interval *= GROW_ON_QUIET
         interval = min(max(interval, min_interval), max_interval)
-    wait = interval
-    if result == "error" and errors > 0:
-        backoff = min(interval * 2 ** min(errors, 20), max(max_interval, interval))
-        wait = backoff * (1 + JITTER * (rng or random).random())
+    if result == "error":
+        wait = interval
+        if errors > 0:
+            backoff = min(interval * 2 ** min(errors, 20), max(max_interval, interval))
+            wait = backoff * (1 + JITTER * rng.random())
+    else:
+        wait = interval if phase is None else spread_wait(interval, min_interval, phase, now, rng)
     if retry_after is not None:
         wait = max(wait, retry_after)
     return Plan(interval=interval, next_poll=now + timedelta(seconds=wait))
+
+
+def feed_phase(name: str) -> float:
+    """Where in its interval a feed is polled, as a share of it in [0, 1): a hash of its name,
+    the same in every process and after every restart (unlike ``hash``), and spread evenly
+    over many names."""
+    return zlib.crc32(name.encode()) / 2**32
+
+
+def spread_wait(
+    interval: float, min_interval: float, phase: float, now: datetime, rng: random.Random
+) -> float:
+    """The wait after a successful poll: until the feed's next slot, at most the interval.
+
+    A feed's slots are the moments whose time since the epoch, modulo its interval, is its
+    ``phase`` of the interval. Feeds with one interval thus take turns over all of it, and the
+    feeds of one cycle (however many) are next due at their own slots, not at once. A feed
+    polled on its slot (a little late: a cycle takes the feeds due when it starts, and plans
+    them when it ends) waits a little less than its interval, so its polls keep its cadence
+    and never drift past it.
+
+    A slot sooner than ``min_interval`` away (the feed was polled off its slot: its first
+    poll, a poll after an error, a reload that changed the interval, a long stall) is not
+    used: the wait is then drawn at random between ``min_interval`` and the interval, and
+    from there the feed falls on its slots (random, not a fixed mapping: a fixed one can send
+    a feed that is polled a minute late back into the same gap, poll after poll). So a pinned
+    interval is never exceeded, no feed is polled more often than ``min_interval``, and the
+    feeds of a cold start, or of a database whose feeds were all planned at one instant before
+    this, come due each at its own time over the interval.
+    """
+    floor = min(min_interval, interval)
+    until_slot = interval - (now.timestamp() - phase * interval) % interval  # in (0, interval]
+    if until_slot >= floor:
+        return until_slot
+    return floor + (interval - floor) * rng.random()
 
 
 def due_time(state: Mapping | None, longest: float, now: datetime) -> datetime:
@@ -104,9 +153,10 @@ def due_time(state: Mapping | None, longest: float, now: datetime) -> datetime:
     config of its last poll, so a reload that shortened the interval since brings it forward:
 
     - A feed never polled (no row, no ``next_poll``) is due now.
-    - After a poll that succeeded, the wait was the interval alone, so the feed is due at
-      ``last_poll + longest`` if that comes sooner than ``next_poll``. A longer interval never
-      postpones a planned poll; the poll after it is planned with the new one.
+    - After a poll that succeeded, the wait was at most the interval (``spread_wait`` only
+      shortens it), so the feed is due at ``last_poll + longest`` if that comes sooner than
+      ``next_poll``. A longer interval never postpones a planned poll; the poll after it is
+      planned with the new one.
     - After a failed poll the plan stands: backoff and ``Retry-After`` are politeness owed to
       the server, and the table does not say which part of the wait was which. The next poll
       is planned under the new config.

@@ -186,16 +186,18 @@ FINISHED_LINE = (
 )
 
 
-def test_a_crawl_exit_is_logged_and_the_next_cycle_runs(make_daemon, caplog):
+def test_a_crawl_exit_is_logged_and_the_next_cycle_runs(make_daemon, daemon_clock, caplog):
     caplog.set_level(logging.INFO, "newswatch")
     d = make_daemon("import sys; print('feeds: 9 ok'); sys.exit(7)")
     d.crawl_job()
-    d.command = stand_in("import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
-    d.crawl_job()
-    d.command = stand_in("import sys; sys.exit(3)")
-    d.crawl_job()
-    d.command = stand_in(write_run(**FINISHED, completed=True))
-    d.crawl_job()
+    for code in (
+        "import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
+        "import sys; sys.exit(3)",
+        write_run(**FINISHED, completed=True),
+    ):
+        d.command = stand_in(code)
+        daemon_clock.mono += 1  # each tick a second on: past the cycle gap
+        d.crawl_job()
     assert daemon_lines(caplog) == [
         "cycle 1 failed: crawl exited with status 7 after 0.0s",  # its stdout is not read
         "cycle 2 failed: crawl killed by SIGKILL after 0.0s",
@@ -218,7 +220,9 @@ def test_the_counts_are_the_childs_own_run(make_daemon, caplog):
     assert daemon_lines(caplog) == [f"cycle 1 ok in 0.0s: interrupted: {FINISHED_LINE}"]
 
 
-def test_a_child_that_dies_before_finishing_its_run_has_no_counts(make_daemon, caplog):
+def test_a_child_that_dies_before_finishing_its_run_has_no_counts(
+    make_daemon, daemon_clock, caplog
+):
     caplog.set_level(logging.INFO, "newswatch")
     code = (
         "import os, signal, sys; from newswatch.scheduler.config import load_config\n"
@@ -229,6 +233,7 @@ def test_a_child_that_dies_before_finishing_its_run_has_no_counts(make_daemon, c
     d = make_daemon(code)
     d.crawl_job()
     d.command = stand_in(write_run(**FINISHED, completed=True))
+    daemon_clock.mono += 1  # past the cycle gap
     d.crawl_job()
     assert daemon_lines(caplog) == [
         "cycle 1 failed: crawl killed by SIGKILL after 0.0s",

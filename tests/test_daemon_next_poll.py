@@ -43,15 +43,16 @@ POLL_DUE = (
 )
 
 
-def feeds_config(tmp_path, intervals: dict[str, str], tick: str = "15m"):
-    """Feeds pinned to ``intervals``; the daemon looks at the table every ``tick``."""
+def feeds_config(tmp_path, intervals: dict[str, str], tick: str = "15m", least: str = "1s"):
+    """Feeds pinned to ``intervals``; the daemon looks at the table every ``tick``; ``least``
+    is ``schedule.min_interval`` (a fifth of it the cycle gap)."""
     path = write_config(
         tmp_path,
         [(name, f"http://127.0.0.1:9/{name}.xml") for name in intervals],
         [("talks", "talks")],
         schedule={
             "interval": tick,
-            "min_interval": "1s",
+            "min_interval": least,
             "timezone": "Asia/Jakarta",
             "deadline": "1m",
         },
@@ -248,3 +249,39 @@ def test_a_feed_due_while_a_crawl_ran_gets_the_next_crawl_from_the_same_tick(
     # to now (APScheduler would find the job still running and skip that start).
     assert d.started == [T0, T0 + timedelta(seconds=5)]
     assert d.scheduler.get_job(CRAWL_JOB).next_run_time == T0 + 10 * MINUTE
+
+
+def test_cycles_start_at_most_once_per_cycle_gap_and_take_the_feeds_due_by_then(
+    daemon, daemon_clock, tmp_path, caplog
+):
+    caplog.set_level(logging.INFO, "newswatch")
+    intervals = {"a": "5m", "b": "5m", "c": "5m", "d": "5m"}
+    config_file = feeds_config(tmp_path, intervals, tick="15m", least="5m")  # gap: 1m
+    for offset, name in enumerate(intervals):  # due at T0, +10 s, +20 s, +90 s
+        at = T0 - 5 * MINUTE + timedelta(seconds=(0, 10, 20, 90)[offset])
+        polled(config_file, at, only=name)
+    d = daemon(config_file)
+    run_for(d, daemon_clock, timedelta(0))
+    assert d.started == [T0]  # a alone: b and c wait for the gap, not a crawl each
+    assert next_poll_lines(caplog) == ["next poll at 19:01:00 WIB (feed b)"]
+    run_for(d, daemon_clock, 4 * MINUTE)
+    # b and c together at 1m; d, due at 1m30s, a gap after that, at 2m.
+    assert d.started == [T0, T0 + MINUTE, T0 + 2 * MINUTE]
+    assert runs_rows(config_file) == 3
+    assert d.scheduler.get_job(CRAWL_JOB).next_run_time == T0 + 5 * MINUTE  # a again
+
+
+def test_the_cycle_gap_is_on_the_monotonic_clock(daemon, daemon_clock, tmp_path):
+    config_file = feeds_config(tmp_path, {"a": "5m", "b": "5m"}, least="5m")
+    polled(config_file, T0 - 5 * MINUTE, only="a")
+    polled(config_file, T0 - 4 * MINUTE, only="b")
+    d = daemon(config_file)
+    run_for(d, daemon_clock, timedelta(0))
+    assert d.started == [T0]
+    # The wall clock is set back an hour and b falls due 2 minutes later (by the monotonic
+    # clock): its crawl is not held back until the wall clock passes T0 + 1m again.
+    daemon_clock.wall -= timedelta(hours=1)
+    polled(config_file, daemon_clock.wall - 5 * MINUTE, only="b")
+    daemon_clock.mono += 120  # the gap is 1m
+    d.crawl_job()
+    assert d.started == [T0, daemon_clock.wall]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newswatch.scheduler.polling import due_time, parse_retry_after, plan_next
+from newswatch.scheduler.polling import due_time, feed_phase, parse_retry_after, plan_next
 from newswatch.storage.store import iso
 
 from conftest import rss, run_newswatch, write_config
@@ -114,7 +114,9 @@ def test_a_last_poll_after_now_means_the_clock_was_set_back():
 
 def feed_rows(db):
     conn = sqlite3.connect(db)
-    rows = {r[0]: r[1:] for r in conn.execute("SELECT name, next_poll, interval FROM feeds")}
+    rows = {
+        r[0]: r[1:] for r in conn.execute("SELECT name, next_poll, interval, last_poll FROM feeds")
+    }
     conn.close()
     return rows
 
@@ -133,7 +135,9 @@ def test_due_crawl_polls_only_due_feeds(tmp_path, server):
     )
     assert run_newswatch("crawl", "-c", str(config)).returncode == 0
     rows = feed_rows(tmp_path / "newswatch.db")
-    polled_at = datetime.fromisoformat(rows["a"][0]) - timedelta(seconds=rows["a"][1])
+    polled_at = datetime.fromisoformat(rows["a"][2])
+    spread = datetime.fromisoformat(rows["a"][0]) - polled_at  # a first poll: spread
+    assert timedelta(minutes=5) <= spread <= timedelta(seconds=900 * 1.25)
     assert rows["a"][1] == 900 * 1.25  # no news: lengthened
     busy_wait = datetime.fromisoformat(rows["busy"][0]) - polled_at
     assert busy_wait >= timedelta(seconds=3590)
@@ -162,12 +166,13 @@ def test_due_crawl_polls_a_feed_whose_shortened_interval_has_passed(tmp_path, se
     )
     config.write_text(pinned)
     assert run_newswatch("crawl", "-c", str(config)).returncode == 0
-    # Both polled 10 minutes ago: a planned 1 h ahead (pinned), b 15m * 1.25 ahead.
+    # Both polled 10 minutes ago: a planned 1 h ahead (pinned), b 15m * 1.25 ahead (the whole
+    # interval, not the spread of a first poll, which could fall within the 10 minutes).
     conn = sqlite3.connect(tmp_path / "newswatch.db")
     with conn:
         conn.execute(
             "UPDATE feeds SET last_poll = strftime(?, last_poll, '-10 minutes'),"
-            " next_poll = strftime(?, next_poll, '-10 minutes')",
+            " next_poll = strftime(?, last_poll, '-10 minutes', '+' || interval || ' seconds')",
             ["%Y-%m-%dT%H:%M:%S+00:00"] * 2,
         )
     conn.close()
@@ -205,3 +210,62 @@ def test_robots_crawl_delay_reaches_the_crawl(tmp_path, server):
     assert result.returncode == 0
     assert "robots.txt of 127.0.0.1" in result.stderr and "Crawl-delay 1s" in result.stderr
     assert sorted(server.requests) == ["/feed.xml", "/news/0.html", "/news/1.html", "/robots.txt"]
+
+
+def waited(p) -> float:
+    return (p.next_poll - NOW).total_seconds()
+
+
+def test_the_feeds_of_one_cycle_are_next_due_over_the_interval():
+    # A cold start, or a database planned before the spread: 1,000 feeds polled at one ``now``.
+    rng = random.Random(5)  # for the feeds whose slot is too near: a random wait
+    waits = [
+        waited(plan(pinned=900.0, phase=feed_phase(f"feed-{i}"), rng=rng)) for i in range(1000)
+    ]
+    # Between min_interval (no feed is polled more often) and the interval (never exceeded)...
+    assert min(waits) >= 300 and max(waits) <= 900
+    # ...and evenly: no minute of those ten takes more than 15% of the feeds (10% is even).
+    per_minute = [0] * 10
+    for wait in waits:
+        per_minute[min(int((wait - 300) // 60), 9)] += 1
+    assert max(per_minute) <= 150, per_minute
+    # Adaptive feeds too, within the interval each adapted to.
+    for i in range(100):
+        p = plan(result="not_modified", phase=feed_phase(f"feed-{i}"))
+        assert p.interval == 1125 and 300 <= waited(p) <= 1125
+
+
+def test_a_feed_polled_on_its_slot_keeps_its_cadence():
+    phase = feed_phase("antara-dunia")
+    assert phase == feed_phase("antara-dunia") == 0.9772459450177848  # stable: no salted hash
+    slot = datetime.fromtimestamp(900 * (NOW.timestamp() // 900) + phase * 900, UTC)
+    for late in (0.5, 30, 200):  # polled this late after its slot (a cycle's gap and its run)
+        p = plan(now=slot + timedelta(seconds=late), pinned=900.0, phase=phase)
+        assert p.next_poll == slot + timedelta(seconds=900)  # the next slot, not 900 s on
+
+
+def test_a_spread_wait_is_never_past_the_interval_nor_below_the_minimum():
+    rng = random.Random(9)
+    for _ in range(2000):
+        now = NOW + timedelta(seconds=rng.uniform(0, 86400))
+        phase = rng.random()
+        for pinned in (900.0, 3600.0, 300.0):
+            p = plan(now=now, pinned=pinned, phase=phase)
+            assert 300 <= (p.next_poll - now).total_seconds() <= pinned
+        # An adapted interval near the minimum (news halved 660 to 330): at least the minimum.
+        p = plan(now=now, new_entries=1, previous_interval=660, phase=phase)
+        assert 300 <= (p.next_poll - now).total_seconds() <= 330
+    # The plan is what due_time reads back: the interval only caps it.
+    p = plan(result="not_modified", pinned=900.0, phase=0.5)
+    state = {"last_poll": iso(NOW), "next_poll": iso(p.next_poll), "errors": 0}
+    stored = datetime.fromisoformat(iso(p.next_poll))  # the table keeps whole seconds
+    assert due_time(state, 900, NOW) == stored <= NOW + timedelta(seconds=900)
+
+
+def test_the_spread_leaves_backoff_and_retry_after_alone():
+    spread = plan(result="error", errors=3, previous_interval=900, phase=0.3, rng=random.Random(4))
+    assert spread == plan(result="error", errors=3, previous_interval=900, rng=random.Random(4))
+    assert 7200 <= waited(spread) <= 7200 * 1.25  # 8x backoff, up to 25% more
+    # A Retry-After longer than the spread wait stands in full.
+    p = plan(result="not_modified", phase=0.3, retry_after=5000)
+    assert p.next_poll == NOW + timedelta(seconds=5000)

@@ -122,7 +122,7 @@ class ScheduleConfig:
         "5m",
         checks.duration,
         "the shortest poll interval: adapted intervals never go below it, and no `interval` may be"
-        " below it",
+        " below it; the daemon starts a crawl at most once every fifth of it",
     )
     max_interval: float = setting("6h", checks.duration, "upper bound of an adapted poll interval")
     deadline: float = setting(

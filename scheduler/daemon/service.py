@@ -3,7 +3,8 @@
 The crawl job ticks at least once every ``schedule.interval``. A tick re-reads the config and
 asks the ``feeds`` table when each feed is due (``next_poll``). Only when one is due does it
 run a cycle: one crawl child to its end (or its deadline), then one line with the counts the
-child kept in its ``runs`` row. Then it plans the next tick: when the next feed is due, at most
+child kept in its ``runs`` row. Then it plans the next tick: when the next feed is due, but no
+sooner than the cycle gap after the last cycle started (next_poll.py says why), and at most
 one interval away. An idle tick costs a config read and a table read, not a Scrapy start and a
 ``runs`` row. SIGTERM/SIGINT stop the scheduling; a running crawl gets the grace period, a
 second signal stops it at once.
@@ -30,7 +31,7 @@ from ..locks import LockFile, daemon_lock_path
 from .child import STOP_STEPS, Child, ChildResult, Command, StopSteps, crawl_command
 from .cycle_line import cycle_line, last_run_id, run_summary
 from .daily_digest import write_daily_digest
-from .next_poll import NextPoll, after_cycle, feeds_due, first_due, idle_line
+from .next_poll import NextPoll, after_cycle, cycle_gap, feeds_due, first_due, idle_line
 from .reload import ConfigReloader
 from .schedule import DaemonSchedule
 from .watchdog import Watchdog
@@ -86,6 +87,7 @@ class Daemon:
         self.signal_threads: list[threading.Thread] = []  # what the signal handler started
         self.said_idle: NextPoll | None = None  # the plan the last "next poll at" line named
         self.plan_problem: str | None = None  # why the feeds table could not be read, said once
+        self.cycle_started: float | None = None  # monotonic time the last cycle started
 
     @property
     def config(self) -> Config:
@@ -106,7 +108,8 @@ class Daemon:
         or when the ``feeds`` table cannot be read (the crawl then decides, as it always did).
         A feed that became due while a cycle ran gets the next cycle at once, from this same
         tick: a tick that moved its own job to now would find itself still running, and
-        APScheduler would skip that start.
+        APScheduler would skip that start. Either way a cycle starts no sooner than the cycle
+        gap after the last one started: the feeds due before then wait for the next tick.
         """
         if self.stopping.is_set():
             return
@@ -114,7 +117,10 @@ class Daemon:
             config = self.reload()
             started = self.now()
             due = self.read_due(config, started)
-            while due is None or any(at <= started for at in due.values()):
+            while due is None or (
+                any(at <= started for at in due.values()) and self.gap_left(config) <= 0
+            ):
+                self.cycle_started = self.clock()
                 result = self.run_cycle(config)
                 self.said_idle = None  # going idle after a cycle is said again
                 if self.stopping.is_set() or result.status != 0 or result.stopped is not None:
@@ -128,8 +134,16 @@ class Daemon:
                 due = after_cycle(due or {}, after, started, now, config.schedule.interval)
                 config, started = self.reload(), now
             if not self.stopping.is_set():
-                self.plan_next_tick(config, first_due(due) if due else None)
+                not_before = self.now() + timedelta(seconds=self.gap_left(config))
+                self.plan_next_tick(config, first_due(due, not_before) if due else None)
             self.watchdog.ticked()
+
+    def gap_left(self, config: Config) -> float:
+        """Seconds until a cycle may start: the cycle gap less the time since the last cycle
+        started, on the monotonic clock (a wall clock set back must not hold cycles back)."""
+        if self.cycle_started is None:
+            return 0.0
+        return max(0.0, cycle_gap(config) - (self.clock() - self.cycle_started))
 
     def run_cycle(self, config: Config) -> ChildResult:
         """One crawl child, to its end or its deadline, and the line that says how it went."""
