@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .store import Store, connection, rows_as_dicts
 
@@ -21,11 +21,23 @@ def has_undelivered(store: Store) -> bool:
 
 def undelivered(store: Store) -> list[dict]:
     """Alert rows not yet in the alert log, oldest first."""
-    cursor = connection(store).execute(
-        f"SELECT {ALERT_COLUMNS} FROM alerts a JOIN stories s ON s.id = a.story_id"
-        " WHERE a.delivered IS NULL ORDER BY a.id"
-    )
-    return rows_as_dicts(cursor)
+    return [row for rows in undelivered_batches(store, None) for row in rows]
+
+
+def undelivered_batches(store: Store, size: int | None) -> Iterator[list[dict]]:
+    """``undelivered`` rows ``size`` at a time (all at once when None): the first cycle of
+    20,000 stories and 1,000 topics makes 300,000 alerts, too many to hold as rows at once."""
+    conn = connection(store)
+    ids = sorted(row[0] for row in conn.execute("SELECT id FROM alerts WHERE delivered IS NULL"))
+    step = size or max(len(ids), 1)
+    for start in range(0, len(ids), step):
+        chunk = ids[start : start + step]
+        cursor = conn.execute(
+            f"SELECT {ALERT_COLUMNS} FROM alerts a JOIN stories s ON s.id = a.story_id"
+            " WHERE a.id BETWEEN ? AND ? AND a.delivered IS NULL ORDER BY a.id",
+            [chunk[0], chunk[-1]],
+        )
+        yield rows_as_dicts(cursor)
 
 
 def mark_delivered(store: Store, alert_ids: Sequence[int]) -> None:
@@ -40,9 +52,13 @@ def mark_delivered(store: Store, alert_ids: Sequence[int]) -> None:
 
 
 def alerts_since(
-    source: Store | sqlite3.Connection, since: str | None = None, topic: str | None = None
+    source: Store | sqlite3.Connection,
+    since: str | None = None,
+    topic: str | None = None,
+    limit: int | None = None,
 ) -> list[dict]:
-    """Stored alerts, newest first; ``since`` is an ISO time compared with ``alerts.created``."""
+    """Stored alerts, newest first (the first ``limit``); ``since`` is an ISO time compared
+    with ``alerts.created``."""
     where, params = [], []
     if since is not None:
         where.append("a.created >= ?")
@@ -54,7 +70,37 @@ def alerts_since(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY a.created DESC, a.id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
     return rows_as_dicts(connection(source).execute(sql, params))
+
+
+def counts_since(source: Store | sqlite3.Connection, since: str) -> dict[str, int]:
+    """How many alerts each topic has had since ``since`` (one pass over the window)."""
+    rows = connection(source).execute(
+        "SELECT topic, count(*) FROM alerts WHERE created >= ? GROUP BY topic", [since]
+    )
+    return dict(rows.fetchall())
+
+
+def topics_since(
+    source: Store | sqlite3.Connection, story_ids: Sequence[int], since: str
+) -> dict[int, set[str]]:
+    """The topics each story alerted since ``since``."""
+    found: dict[int, set[str]] = {}
+    ids = list(dict.fromkeys(story_ids))
+    conn = connection(source)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            f"SELECT story_id, topic FROM alerts WHERE created >= ?"
+            f" AND story_id IN ({', '.join('?' * len(chunk))})",
+            [since, *chunk],
+        )
+        for story_id, topic in rows:
+            found.setdefault(story_id, set()).add(topic)
+    return found
 
 
 def latest(source: Store | sqlite3.Connection, limit: int, topic: str | None = None) -> list[dict]:

@@ -151,6 +151,12 @@ def write_config(tmp_path: Path, feeds: list[tuple[str, str]], topics=(), **sect
     return path
 
 
+@pytest.fixture(autouse=True)
+def _config_cache(tmp_path_factory, monkeypatch):
+    """Each test's own cache folder: no test writes to the user's ``~/.cache``."""
+    monkeypatch.setenv("NEWSWATCH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 MINIMAL_CONFIG = {
     "feeds": [{"name": "antara-dunia", "url": "https://www.antaranews.com/rss/dunia.xml"}]
 }

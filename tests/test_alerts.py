@@ -419,3 +419,32 @@ def test_changed_stories_are_matched_again_and_alerted_once(tmp_path):
         rows = store.db.execute("SELECT story_id FROM alerts").fetchall()
         assert rows == [(first,)]  # the other story was not among the changed ones
         assert other != first
+
+
+def test_many_alerts_reach_the_log_in_batches_once_across_a_crash_between_them(korea, monkeypatch):
+    """A cycle of 300,000 alerts is delivered a batch at a time (its memory, not all of
+    them); a crash after one batch is marked leaves the rest to the next delivery, once."""
+    store, config = korea
+    monkeypatch.setattr(alerting, "BATCH", 2)
+    monkeypatch.setattr(alerting, "deliver", lambda *a: 0)  # rows only
+    cycle(store, config, [(f"s{i}", f"Seoul {i}", "") for i in range(7)])
+    monkeypatch.undo()
+    monkeypatch.setattr(alerting, "BATCH", 2)
+    marked = []
+    real_mark = sql.mark_delivered
+
+    def mark_then_die(store_, ids):
+        real_mark(store_, ids)
+        marked.append(list(ids))
+        if len(marked) == 2:
+            raise SystemExit("killed")
+
+    monkeypatch.setattr(sql, "mark_delivered", mark_then_die)
+    with pytest.raises(SystemExit):
+        deliver(store, config)
+    assert marked == [[1, 2], [3, 4]]  # two batches of two, each marked after its append
+    assert [e["alert_id"] for e in log_entries(config)] == [1, 2, 3, 4]
+    monkeypatch.setattr(sql, "mark_delivered", real_mark)
+    assert deliver(store, config) == 3
+    assert [e["alert_id"] for e in log_entries(config)] == [1, 2, 3, 4, 5, 6, 7]
+    assert sql.undelivered(store) == []

@@ -55,3 +55,32 @@ def test_extensions_are_ours_and_none_counts_or_polls_per_request(tmp_path):
     names = loaded(tmp_path, ExtensionManager)
     assert CrawlDelayExtension.__name__ in names
     assert not names & {"CoreStats", "LogCount", "MemoryUsage", "LogStats", "TelnetConsole"}
+
+
+def test_scrapys_remote_control_is_never_loaded_nor_started(tmp_path):
+    """A loopback server that runs any code sent with its token (Scrapy 2.19) has no place in
+    a crawl; nor has the import of aiohttp it costs."""
+    settings = scrapy_settings(load_config(write_config(tmp_path, [("f", "http://x/f")])).crawl)
+    assert settings["REMOTE_CONTROL_ENABLED"] is False
+    assert "RemoteControl" not in loaded(tmp_path, ExtensionManager)
+    assert not any("remote_control" in key for key in settings["EXTENSIONS_BASE"])
+    assert not any("cookies" in key for key in settings["DOWNLOADER_MIDDLEWARES_BASE"])
+
+
+def test_a_crawl_leaves_no_scrapy_job_file_and_imports_no_aiohttp(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    config = write_config(tmp_path, [("f", "http://127.0.0.1:9/feed.xml")])
+    probe = (
+        "import sys; from newswatch.scheduler.cli import main\n"
+        "try:\n    main(['crawl', '-c', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+        "print('aiohttp' in sys.modules, 'tldextract' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(config)], capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.split()[-2:] == ["False", "False"], out.stderr[-2000:]
+    assert not list(state.rglob("*.json"))

@@ -203,3 +203,58 @@ def test_html_takes_its_language_from_the_stories_it_lists(tmp_path):
         page, _ = digest.render(store, config, 86400, "html")
     assert '<html lang="id">' in page  # most of what it lists
     assert page.count('<article lang="en">') == 1 and page.count("<article>") == 2
+
+
+def capped(tmp_path, per_topic, stories=5):
+    config = load_config(
+        write_config(
+            tmp_path,
+            [("wire", "http://127.0.0.1:9/feed.xml")],
+            topics=[("seoul", "seoul"), ("korea", '"north korea"')],
+            alerts={"digest_per_topic": per_topic},
+        )
+    )
+    store = Store(config.database)
+    before = before_crawl(store, config)
+    add(store, "both", "North Korea talks in Seoul")  # the oldest: cut from seoul's list
+    for i in range(stories - 1):
+        add(store, f"s{i}", f"Seoul story {i}")
+    after_crawl(store, config, before)
+    return store, config
+
+
+def test_each_topic_lists_its_newest_stories_and_says_how_many_more(tmp_path):
+    store, config = capped(tmp_path, per_topic=2)
+    with store:
+        text, count = digest.render(store, config, 86400, "md")
+        page, _ = digest.render(store, config, 86400, "html")
+    assert count == 6  # every alert in the window is counted, listed or not
+    assert "6 alerts in the last 24h" in text
+    seoul = text[text.index("## seoul (5)") : text.index("## korea")]
+    assert seoul.count("### ") == 2
+    assert "Seoul story 3" in seoul and "Seoul story 2" in seoul  # the newest two
+    assert "Seoul story 1" not in seoul and "North Korea talks" not in seoul
+    assert "_and 3 more in the last 24h: newswatch alerts --topic seoul_" in seoul
+    korea = text[text.index("## korea (1)") :]
+    # Cut from seoul's list, the story still names seoul under korea, and nothing is "more".
+    assert "also: seoul" in korea and "more in the last" not in korea
+    assert page.count("<article") == 3
+    assert "and 3 more in the last 24h: newswatch alerts --topic seoul" in page
+
+
+def test_digest_per_topic_zero_lists_every_story(tmp_path):
+    store, config = capped(tmp_path, per_topic=0, stories=60)
+    with store:
+        text, count = digest.render(store, config, 86400, "md")
+    assert count == 61
+    assert text[text.index("## seoul (60)") : text.index("## korea")].count("### ") == 60
+    assert "more in the last" not in text
+
+
+def test_the_default_lists_fifty_per_topic(tmp_path):
+    store, config = capped(tmp_path, per_topic=50, stories=60)
+    with store:
+        text, _ = digest.render(store, config, 86400, "md")
+    assert config.alerts.digest_per_topic == 50 == load_config(config.path).alerts.digest_per_topic
+    assert text[text.index("## seoul (60)") : text.index("## korea")].count("### ") == 50
+    assert "and 10 more in the last 24h" in text

@@ -106,6 +106,12 @@ class AlertsConfig:
         "`false`: the stories already in a feed when it is first polled are stored, not alerted",
     )
     digest_window: float = setting("24h", checks.duration, "how far back the digest reaches")
+    digest_per_topic: int = setting(
+        50,
+        checks.integer(lo=0),
+        "stories listed under each topic in the digest, the newest (it says how many more);"
+        " `0` lists them all",
+    )
     feed_entries: int = setting(
         200,
         checks.integer(lo=1, hi=10_000),

@@ -27,6 +27,7 @@ from .plain_text import json_line
 logger = logging.getLogger("newswatch.alert_log")
 
 _BLOCK = 1 << 16
+BATCH = 5000  # alert rows read, written and marked at a time
 
 
 def alert_record(row: dict) -> dict:
@@ -48,32 +49,43 @@ def alert_record(row: dict) -> dict:
 
 
 def deliver(store: Store, config: Config) -> int:
-    """Append undelivered alerts to the log exactly once, then mark them; returns lines written."""
+    """Append undelivered alerts to the log exactly once, then mark them; returns lines written.
+
+    ``BATCH`` rows at a time, each batch appended, fsynced and then marked: the memory of one
+    batch, however many alerts a cycle made, and the same exactly-once as one batch (a crash
+    between a batch's fsync and its marks leaves lines the next delivery finds in the tail).
+    """
     if not sql.has_undelivered(store):
         return 0  # the common case: no lock, and no empty log file made
     path = config.alerts.log
     path.parent.mkdir(parents=True, exist_ok=True)
+    written = already = 0
     with open(path, "a+b") as log:
         fcntl.flock(log.fileno(), fcntl.LOCK_EX)  # one writer, even if two cycles ever overlap
-        rows = sql.undelivered(store)
-        if not rows:
-            return 0
-        repair_tail(log)
-        add_copies(store, rows)
-        logged = logged_alerts(log, rows[0]["alert_id"])
-        lines = [
-            json_line(alert_record(row))
-            for row in rows
-            if logged.get(row["alert_id"]) != (row["topic"], row["url"])
-        ]
-        if lines:
-            log.write("".join(lines).encode("utf-8"))
-            log.flush()
-            os.fsync(log.fileno())
-        sql.mark_delivered(store, [row["alert_id"] for row in rows])
-    if len(lines) < len(rows):
-        logger.info("alert log: %d alerts were already logged", len(rows) - len(lines))
-    return len(lines)
+        repaired = False
+        for rows in sql.undelivered_batches(store, BATCH):
+            if not rows:
+                continue
+            if not repaired:
+                repair_tail(log)
+                repaired = True
+            add_copies(store, rows)
+            logged = logged_alerts(log, rows[0]["alert_id"])
+            lines = [
+                json_line(alert_record(row))
+                for row in rows
+                if logged.get(row["alert_id"]) != (row["topic"], row["url"])
+            ]
+            if lines:
+                log.write("".join(lines).encode("utf-8"))
+                log.flush()
+                os.fsync(log.fileno())
+            sql.mark_delivered(store, [row["alert_id"] for row in rows])
+            written += len(lines)
+            already += len(rows) - len(lines)
+    if already:
+        logger.info("alert log: %d alerts were already logged", already)
+    return written
 
 
 def deliver_or_log(store: Store, config: Config) -> int:

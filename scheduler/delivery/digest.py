@@ -39,7 +39,17 @@ _MD_ESCAPES = str.maketrans(
 class TopicGroup:
     name: str
     description: str | None
-    alerts: list[dict]
+    alerts: list[dict]  # the newest, at most ``alerts.digest_per_topic``
+    total: int = -1  # every alert of the topic in the window (-1: as many as listed)
+
+    def __post_init__(self) -> None:
+        if self.total < 0:
+            self.total = len(self.alerts)
+
+    @property
+    def more(self) -> int:
+        """Alerts in the window not listed."""
+        return self.total - len(self.alerts)
 
 
 def format_for(path: Path) -> str:
@@ -58,50 +68,67 @@ def collect(
     topics: Collection[str] | None = None,
 ) -> list[TopicGroup]:
     """Alerts created within ``window`` seconds, by topic (config order), newest first; only
-    those of ``topics`` when given (a notification channel's)."""
+    those of ``topics`` when given (a notification channel's).
+
+    Each topic lists its newest ``alerts.digest_per_topic`` and counts the rest: a digest is
+    read by a person, and 1,000 topics over a busy day made one of 300,000 entries (hundreds
+    of MB to build, seconds of CPU after every cycle). Only the listed rows are read.
+    """
     if source is None:  # no database yet
         return []
     since = iso(utcnow() - timedelta(seconds=window))
-    rows = sql.alerts_since(source, since)
+    counts = sql.counts_since(source, since)
     if topics is not None:
-        rows = [row for row in rows if row["topic"] in topics]
-    annotate(source, config, rows)
-    by_topic: dict[str, list[dict]] = {}
-    for row in rows:
-        by_topic.setdefault(row["topic"], []).append(row)
-    groups = []
-    for topic in config.topics:
-        if topic.name in by_topic:
-            groups.append(TopicGroup(topic.name, topic.description, by_topic.pop(topic.name)))
-    for name in sorted(by_topic):  # topics since removed from the config
-        groups.append(TopicGroup(name, None, by_topic[name]))
+        counts = {name: n for name, n in counts.items() if name in topics}
+    described = {topic.name: topic.description for topic in config.topics}
+    names = [topic.name for topic in config.topics if topic.name in counts]
+    names += sorted(set(counts) - set(described))  # topics since removed from the config
+    limit = config.alerts.digest_per_topic or None
+    groups = [
+        TopicGroup(
+            name,
+            described.get(name),
+            sql.alerts_since(source, since, topic=name, limit=limit),
+            counts[name],
+        )
+        for name in names
+    ]
+    annotate(source, config, [row for group in groups for row in group.alerts], since)
     return groups
 
 
-def annotate(source: Store | sqlite3.Connection, config: Config, rows: list[dict]) -> None:
+def annotate(
+    source: Store | sqlite3.Connection, config: Config, rows: list[dict], since: str
+) -> None:
     """What a reader needs beside each alert row: its time in ``schedule.timezone``, the words
-    that matched, the page's language, the other topics the same story alerted here, and the
-    other outlets its report ran on (read now: copies that came after the alert count)."""
+    that matched, the page's language, the other topics the same story alerted since ``since``
+    (listed or not), and the other outlets its report ran on (read now: copies that came after
+    the alert count)."""
     zone = config.schedule.timezone
     order = {topic.name: i for i, topic in enumerate(config.topics)}
 
     def rank(name: str) -> tuple[int, str]:  # config order; topics since removed last
         return order.get(name, len(order)), name
 
-    topics_of: dict[int, set[str]] = {}
-    for row in rows:
-        topics_of.setdefault(row["story_id"], set()).add(row["topic"])
-    languages = sql.languages(source, [row["story_id"] for row in rows])
+    story_ids = [row["story_id"] for row in rows]
+    topics_of = {  # each story's topics in order once, not sorted again under each of them
+        story: sorted(names, key=rank)
+        for story, names in sql.topics_since(source, story_ids, since).items()
+    }
+    languages = sql.languages(source, story_ids)
     add_copies(source, rows)
+    terms: dict[str, list[str]] = {}  # the same words match many stories: decoded once
     for row in rows:
         row["when"] = local_time(
             row.get("published") or row.get("first_seen") or row.get("created"), zone
         )
         if isinstance(row.get("terms"), str):
-            row["terms"] = json.loads(row["terms"] or "[]")
+            raw = row["terms"] or "[]"
+            if raw not in terms:
+                terms[raw] = json.loads(raw)
+            row["terms"] = terms[raw]
         row["language"] = languages.get(row["story_id"])
-        others = topics_of[row["story_id"]] - {row["topic"]}
-        row["also"] = sorted(others, key=rank) if others else []
+        row["also"] = [t for t in topics_of.get(row["story_id"], ()) if t != row["topic"]]
 
 
 def main_language(groups: list[TopicGroup]) -> str | None:
@@ -139,9 +166,10 @@ def md_text(text: str | None) -> str:
 
 
 def _memo(escape):
-    """``escape`` remembering its answers for one digest, for the title and snippet: a story is
-    listed under each topic it matched (15 on average on the feedfarm bench), with the same
-    title and snippet each time (the lines under them differ, and are not kept)."""
+    """``escape`` remembering its answers for one digest: a story is listed under each topic it
+    matched (15 on average on the feedfarm bench), with the same title, snippet, URL and outlet
+    each time, and the lines under it repeat across stories (the same outlet and time, the same
+    matched words)."""
     done: dict[str | None, str] = {}
 
     def memo(text: str | None) -> str:
@@ -156,7 +184,8 @@ def _memo(escape):
 
 def render_markdown(groups: list[TopicGroup], generated: str, window: str) -> str:
     md = _memo(md_text)
-    total = sum(len(group.alerts) for group in groups)
+    url_of = _memo(safe_url)
+    total = sum(group.total for group in groups)
     out = [
         "# newswatch digest",
         "",
@@ -164,22 +193,31 @@ def render_markdown(groups: list[TopicGroup], generated: str, window: str) -> st
         "",
     ]
     for group in groups:
-        out += [f"## {md(group.name)} ({len(group.alerts)})", ""]
+        out += [f"## {md(group.name)} ({group.total})", ""]
         if group.description:
             out += [f"_{md(group.description)}_", ""]
         for row in group.alerts:
             title = md(row["title"] or row["url"])
-            url = safe_url(row["url"])
+            url = url_of(row["url"])
             heading = f"[{title}](<{url}>)" if url else title
             out.append(f"### {heading}")
             out.append("")
-            out.append("  \n".join(details(row, md_text)))
+            out.append("  \n".join(details(row, md)))
             if row["snippet"]:
                 out += ["", f"> {md(row['snippet'])}"]
             out.append("")
+        if group.more:
+            out += [f"_{more_line(group, window, md)}_", ""]
     if not groups:
         out += ["No alerts.", ""]
     return "\n".join(out)
+
+
+def more_line(group: TopicGroup, window: str, escape) -> str:
+    """What a topic's list leaves out, and where to read it all."""
+    return escape(
+        f"and {group.more} more in the last {window}: newswatch alerts --topic {group.name}"
+    )
 
 
 # -- HTML -------------------------------------------------------------------------------------
@@ -198,7 +236,8 @@ def h(text: str | None) -> str:
 
 def render_html(groups: list[TopicGroup], generated: str, window: str) -> str:
     esc = _memo(h)
-    total = sum(len(group.alerts) for group in groups)
+    url_of = _memo(safe_url)
+    total = sum(group.total for group in groups)
     language = main_language(groups)
     lang = f' lang="{esc(language)}"' if language else ""
     out = [
@@ -215,22 +254,24 @@ def render_html(groups: list[TopicGroup], generated: str, window: str) -> str:
         f" as of {esc(generated)}.</p>",
     ]
     for group in groups:
-        out.append(f"<section><h2>{esc(group.name)} ({len(group.alerts)})</h2>")
+        out.append(f"<section><h2>{esc(group.name)} ({group.total})</h2>")
         if group.description:
             out.append(f"<p><em>{esc(group.description)}</em></p>")
         for row in group.alerts:
             title = esc(row["title"] or row["url"])
-            url = safe_url(row["url"])
+            url = url_of(row["url"])
             if url:
                 href = html.escape(url, quote=True)
                 title = f'<a href="{href}" rel="noopener noreferrer">{title}</a>'
             own = row.get("language")
             lang = f' lang="{esc(own)}"' if own and own != language else ""
             out.append(f"<article{lang}><h3>{title}</h3>")
-            out.append(f'<div class="meta">{"<br>".join(details(row, h))}</div>')
+            out.append(f'<div class="meta">{"<br>".join(details(row, esc))}</div>')
             if row["snippet"]:
                 out.append(f"<blockquote>{esc(row['snippet'])}</blockquote>")
             out.append("</article>")
+        if group.more:
+            out.append(f'<p class="meta">{more_line(group, window, h)}</p>')
         out.append("</section>")
     if not groups:
         out.append("<p>No alerts.</p>")
@@ -248,11 +289,11 @@ def render(
     fmt: str,
     topics: Collection[str] | None = None,
 ) -> tuple[str, int]:
-    """The digest text and how many alerts it holds (of ``topics``, when given)."""
+    """The digest text and how many alerts its window holds (of ``topics``, when given)."""
     groups = collect(source, config, window, topics)
     renderer = render_html if fmt == "html" else render_markdown
     generated = local_time(iso(utcnow()), config.schedule.timezone)
-    return renderer(groups, generated, show_window(window)), sum(len(g.alerts) for g in groups)
+    return renderer(groups, generated, show_window(window)), sum(g.total for g in groups)
 
 
 def write_digest(
