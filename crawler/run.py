@@ -43,6 +43,8 @@ def run_crawl(
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, feeds=feeds, states=states)
     process.start()
+    if crawler.spider.parser is not None:
+        crawler.spider.parser.close()  # already closed, unless a second signal stopped the reactor
     storage = crawler.spider.storage
     replaced = list(storage.replaced) if storage is not None else []
     if storage is not None:

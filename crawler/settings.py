@@ -17,6 +17,7 @@ from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.spidermiddlewares.metacopy import MetaCopyDetectionMiddleware
 
 from .middlewares import SafetyMiddleware
+from .parse_pool import ParsePool
 from .pipelines import StoragePipeline
 from .politeness import CrawlDelayExtension
 from .progress import ProgressExtension
@@ -96,10 +97,13 @@ def scrapy_settings(crawl: Any) -> dict[str, Any]:
             LogCount: None,
             ProgressExtension: 500,
             CrawlDelayExtension: 500,
+            ParsePool: 500,
         },
         "NEWSWATCH_ALLOW_PRIVATE_ADDRESSES": crawl.allow_private_addresses,
         # One page's parse may take this long (trafilatura has no limit of its own).
         "NEWSWATCH_PARSE_SECONDS": 30,
+        # Worker processes that parse pages: "auto" is one per usable core (parse_pool.py).
+        "NEWSWATCH_PARSE_WORKERS": crawl.parse_workers,
         "DNSCACHE_ENABLED": True,
         "TWISTED_DNS_RESOLVER": PublicOnlyResolver,
         "REACTOR_THREADPOOL_MAXSIZE": 10,

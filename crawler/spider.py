@@ -2,7 +2,8 @@
 
 Feeds are asked with their validators (ETag / Last-Modified), parsed by feedparser from bytes,
 and only links never seen before are fetched. Each article page goes through the pure
-``parse_article``; a page that fails still yields a story from its feed entry, marked as such.
+``parse_article``, in a worker process of the crawl's parse pool (``parse_pool``; in this one on
+a single core); a page that fails still yields a story from its feed entry, marked as such.
 The spider holds no database: what only storage knows (is a link stored, how often has a
 page's parse started, which pages are due another try) it asks the storage pipeline, which
 holds the crawl's connection to the database.
@@ -19,12 +20,12 @@ from typing import Any
 import scrapy
 
 from ..storage.store import FeedPoll, NewStory
-from .article import Article, amp_canonical, parse_article
+from .article import Article, amp_canonical
 from .failures import failure_reason, is_transient
 from .feeds import parse_feed
 from .jobs import ArticleJob
 from .known_links import KnownLinks
-from .limits import TimeLimitExceeded, time_limit
+from .parse_pool import ParsePool
 from .pipelines import StoragePipeline
 from .urls import normalize_url
 
@@ -59,6 +60,7 @@ class NewsSpider(scrapy.Spider):
         self.polls: dict[str, FeedPoll] = {}
         self.links: KnownLinks | None = None  # set at start, when the storage side is open
         self.storage: StoragePipeline | None = None
+        self.parser: ParsePool | None = None  # the crawl's, set at start
 
     def stat(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"newswatch/{key}", count)
@@ -66,6 +68,7 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.storage = self.crawler.get_item_pipeline(StoragePipeline)
         self.links = KnownLinks(self.storage.link_is_stored)
+        self.parser = self.crawler.get_extension(ParsePool)
         self.crawler.stats.set_value("newswatch/feeds_total", len(self.feeds))
         # The pages due another try are those kept before this crawl: taken now, before a
         # page this crawl fails is stored with its tries (and asked again in the same crawl).
@@ -170,15 +173,17 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles -----------------------------------------------------------------------------
 
-    def parse_article(self, response, job: ArticleJob):
+    async def parse_article(self, response, job: ArticleJob) -> AsyncIterator[Any]:
+        """Async: the page's parse runs in a worker process (see parse_pool.py), and the
+        reactor goes on with other pages while it does."""
         self.stat("articles_done")
         fetched = normalize_url(response.url)
         job = job.via(fetched) if fetched else job
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if content_type and not content_type.startswith(HTML_TYPES):
-            yield from self._unreadable(job, f"not HTML ({content_type!r})")
+            for story in self._unreadable(job, f"not HTML ({content_type!r})"):
+                yield story
             return
-        headers = {"Content-Type": content_type.decode("latin-1")} if content_type else None
         canonical = amp_canonical(response.body, response.url, content_type.decode("latin-1"))
         if canonical and canonical not in job.links and self.links.claim_if_new(canonical):
             # An AMP page: read the story from its canonical page instead.
@@ -190,23 +195,20 @@ class NewsSpider(scrapy.Spider):
             and self.storage.count_parse_start(fetched or response.url) > PARSE_STARTS
         ):
             reason = f"its parse was started {PARSE_STARTS} times and never finished"
-            yield from self._unreadable(job, reason)
+            for story in self._unreadable(job, reason):
+                yield story
             return
-        seconds = self.settings.getfloat("NEWSWATCH_PARSE_SECONDS")
-        try:  # the parser is pure: its time limit (trafilatura has none) is ours to put on it
-            with time_limit(seconds):
-                article = parse_article(
-                    response.body,
-                    response.url,
-                    headers,
-                    rules=job.feed.extract,
-                    as_of=datetime.now().astimezone().date(),  # the host's day, as before
-                )
-        except TimeLimitExceeded:
-            logger.debug("article parse timed out for %s after %g s", response.url, seconds)
-            article = Article.unread(fetched or response.url, "parse timed out")
+        article = await self.parser.parse(
+            response.body,
+            response.url,
+            content_type.decode("latin-1") or None,
+            job.feed.extract,
+            datetime.now().astimezone().date(),  # the host's day, as before
+            unread_url=fetched or response.url,
+        )
         if article.problem:
-            yield from self._unreadable(job, article.problem, article)
+            for story in self._unreadable(job, article.problem, article):
+                yield story
             return
         yield NewStory(
             url=article.url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from types import SimpleNamespace
 
@@ -9,7 +10,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from newswatch.crawler import spider as spider_module
+from newswatch.crawler import parse_pool
 from newswatch.crawler.feeds import Entry
 from newswatch.crawler.jobs import ArticleJob
 from newswatch.crawler.limits import TimeLimitExceeded, time_limit
@@ -49,17 +50,27 @@ def test_work_within_its_time_is_untouched() -> None:
     assert signal.getsignal(signal.SIGALRM) is before
 
 
+async def collect(outputs) -> list:
+    return [output async for output in outputs]
+
+
 def test_a_page_whose_parse_runs_over_its_time_is_kept_from_its_feed_entry(
     tmp_path, monkeypatch, caplog
 ) -> None:
     def endless_parse(*args, **kwargs):
         endless()
 
-    monkeypatch.setattr(spider_module, "parse_article", endless_parse)
-    settings = {"NEWSWATCH_PARSE_SECONDS": 0.05, "NEWSWATCH_DATABASE": str(tmp_path / "n.db")}
+    monkeypatch.setattr(parse_pool, "parse_article", endless_parse)
+    settings = {
+        "NEWSWATCH_PARSE_SECONDS": 0.05,
+        "NEWSWATCH_PARSE_WORKERS": 1,  # in this process: the time limit is SIGALRM's
+        "NEWSWATCH_DATABASE": str(tmp_path / "n.db"),
+    }
     crawler = get_crawler(NewsSpider, settings)
     spider = NewsSpider.from_crawler(crawler, feeds=[], states={})
-    spider.storage = StoragePipeline(crawler)  # what ``start`` finds through the crawler
+    # what ``start`` finds through the crawler
+    spider.storage = StoragePipeline(crawler)
+    spider.parser = parse_pool.ParsePool(crawler)
     spider.storage.open_spider()
     url = "http://127.0.0.1:8765/news/slow.html"
     page = HtmlResponse(
@@ -72,7 +83,7 @@ def test_a_page_whose_parse_runs_over_its_time_is_kept_from_its_feed_entry(
     job = ArticleJob(entry, SimpleNamespace(name="outlet", extract=None), False, (url,))
 
     with caplog.at_level("INFO"):
-        stories = list(spider.parse_article(page, job))
+        stories = asyncio.run(collect(spider.parse_article(page, job)))
     spider.storage.close_spider()
 
     assert stories == [

@@ -153,6 +153,21 @@ def integer(lo: int, hi: int | None = None) -> Check:
     return integer_check
 
 
+def auto_or_integer(lo: int) -> Check:
+    """The word ``auto`` (the program decides), or an integer of at least ``lo``."""
+    check = integer(lo)
+
+    def auto_or_integer_check(c: Checker, key: str, raw: Any) -> int | str | None:
+        if raw == "auto":
+            return raw
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            c.problem(key, f"expected auto or an integer, got {show(raw)}")
+            return None
+        return check(c, key, raw)
+
+    return auto_or_integer_check
+
+
 def number(*, positive: bool) -> Check:
     """A finite number, as a float: above 0 if ``positive``, else at least 0."""
 

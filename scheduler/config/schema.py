@@ -176,6 +176,12 @@ class CrawlConfig:
         checks.boolean,
         "`true` lets feeds and links point at loopback or private hosts (tests, intranets)",
     )
+    parse_workers: int | str = setting(
+        "auto",
+        checks.auto_or_integer(lo=1),
+        "processes that parse article pages: `auto` is one per usable core; `1` parses in the"
+        " crawl process",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

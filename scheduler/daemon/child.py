@@ -3,8 +3,9 @@ shutdown.
 
 Each cycle is a fresh process: Scrapy's reactor cannot restart, a crash or a leak stays in the
 child, and a hung crawl can be killed. It runs in its own process group (a new session), so one
-signal reaches everything it started. Its counts are not read from here: the child keeps them in
-its ``runs`` row (see ``cycle_line``), so its stdout goes nowhere.
+signal reaches everything it started, but for its parse workers, which keep out of its signals
+and end with it (crawler/parse_worker.py). Its counts are not read from here: the child keeps
+them in its ``runs`` row (see ``cycle_line``), so its stdout goes nowhere.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ class Child:
             argv,
             stdin=subprocess.DEVNULL,
             stdout=stdout,
-            start_new_session=True,  # a kill reaches anything it started
+            start_new_session=True,  # a kill reaches anything it started (see above)
         )
         self.pid = self.proc.pid
 

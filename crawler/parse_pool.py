@@ -1,0 +1,204 @@
+"""Article pages parsed in worker processes, on the cores the reactor thread leaves idle.
+
+Parsing a page (lxml, trafilatura, htmldate) is pure CPU and holds the GIL, so threads do not
+help and a crawl parsing on the reactor thread uses one core of the machine. This extension
+hands each page to a pool of worker processes, one per usable core (``crawl.parse_workers``,
+"auto": ``len(os.sched_getaffinity(0))``), and the spider's async callback awaits the result;
+many pages are in flight at once, queued in the pool. On one usable core there is no pool: the
+page is parsed on the reactor thread as before, under :func:`.limits.time_limit`.
+
+The pool is ``pebble.ProcessPool``, not hand-written process management: ``schedule(fn,
+timeout=...)`` stops a worker whose parse runs over ``NEWSWATCH_PARSE_SECONDS`` (a process is
+stopped wherever it is stuck, even in C code that never looks for the SIGALRM of the inline
+path), and a worker that dies (a segfault in a C library, the OOM killer) fails only
+its own page with ``ProcessExpired``; either way pebble starts a new worker, and the page is
+kept from its feed entry with the reason, like any unreadable page.
+
+Workers come from a ``forkserver``: a fresh interpreter that imports the parser and
+trafilatura once (its preload) and forks each worker from that state. ``fork`` from the crawl
+process would copy a process that runs threads (the reactor's DNS pool, pebble's own loops; a
+fork then may inherit a held lock), the reactor's descriptors and signal wakeup fd, Scrapy's
+signal handlers and the cycle's open SQLite connection; ``spawn`` would import trafilatura
+again in every worker, each replacement included. Measured on the 2-core dev box: the
+forkserver costs about 0.2 s of CPU (the imports), each worker 0.01-0.02 s, and the pool is
+ready 0.2-0.3 s after the first page asks for it. (Run as the ``newswatch`` console script
+rather than ``python -m newswatch``, as the daemon runs its crawls, multiprocessing imports
+that script again in each worker: about 0.2 s more per worker.) The pool is started at the
+first page to parse, by a thread, so a warm cycle that finds no new article pays nothing and
+the reactor goes on meanwhile. It is stopped at ``spider_closed`` and, after a forced stop in
+which Scrapy closes nothing, by ``run_crawl``. What workers do with signals, and why none
+outlives the crawl process, is in :mod:`.parse_worker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import CancelledError
+from datetime import date
+from typing import Any
+
+from scrapy import signals
+
+from .article import Article, ExtractRules, parse_article
+from .limits import TimeLimitExceeded, time_limit
+
+logger = logging.getLogger("newswatch.crawl")
+
+# What the forkserver imports once for every worker: the worker's module (the parser with it)
+# and what the parser imports only when first called.
+PRELOAD = ["newswatch.crawler.parse_worker", "trafilatura", "trafilatura.metadata", "htmldate"]
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pool_size(setting: Any) -> int:
+    """How many workers: the setting as a number, or the usable cores for "auto" (or unset)."""
+    if setting in (None, "", "auto"):
+        return usable_cores()
+    return max(1, int(setting))
+
+
+def worker_ended(exitcode: int | None) -> str:
+    """How a worker process ended, in words: "signal 9", "exit status 3"."""
+    if exitcode is None:
+        return "unknown"
+    return f"signal {-exitcode}" if exitcode < 0 else f"exit status {exitcode}"
+
+
+class ParsePool:
+    """The crawl's parser: in worker processes, or inline on one usable core."""
+
+    def __init__(self, crawler) -> None:
+        settings = crawler.settings
+        self.seconds = settings.getfloat("NEWSWATCH_PARSE_SECONDS")
+        self.workers = pool_size(settings.get("NEWSWATCH_PARSE_WORKERS", "auto"))
+        self.pool = None  # the pebble pool, once started
+        self.starting: asyncio.Future | None = None
+        self.closed = False
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ParsePool:
+        return cls(crawler)
+
+    @property
+    def inline(self) -> bool:
+        return self.workers < 2
+
+    async def parse(
+        self,
+        body: bytes,
+        url: str,
+        content_type: str | None,
+        rules: ExtractRules | None,
+        as_of: date,
+        unread_url: str,
+    ) -> Article:
+        """The page's article; a parse that ran over its time or whose worker died gives an
+        unread article under ``unread_url``, with the reason."""
+        if self.inline:
+            return self.parse_inline(body, url, content_type, rules, as_of, unread_url)
+        from concurrent.futures.process import BrokenProcessPool
+
+        from pebble import ProcessExpired
+
+        from .parse_worker import parse_page, plain_rules
+
+        try:
+            pool = await self._started()
+            future = pool.schedule(
+                parse_page,
+                args=(body, url, content_type, plain_rules(rules), as_of),
+                timeout=self.seconds or None,
+            )
+        except (OSError, RuntimeError) as exc:  # the pool would not start, or stopped working
+            return self._broken(exc, body, url, content_type, rules, as_of, unread_url)
+        try:
+            return await asyncio.wrap_future(future)
+        except TimeoutError:
+            logger.debug("article parse timed out for %s after %g s", url, self.seconds)
+            return Article.unread(unread_url, "parse timed out")
+        except ProcessExpired as exc:
+            reason = f"the parse worker died ({worker_ended(exc.exitcode)})"
+            return Article.unread(unread_url, reason)
+        except BrokenProcessPool as exc:
+            return self._broken(exc, body, url, content_type, rules, as_of, unread_url)
+        except (CancelledError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - parse_article never raises; a result that
+            # does not pickle back, say, costs its page only
+            logger.debug("article parse failed in its worker for %s: %r", url, exc)
+            return Article.unread(unread_url, "parse error")
+
+    def _broken(self, exc: Exception, *page: Any) -> Article:
+        """The pool cannot be used: said once, and every page is parsed inline from now on."""
+        if not self.inline:
+            logger.warning("the parse pool failed (%s); pages are parsed in the crawl process", exc)
+            self.workers = 1
+            self.close()
+        return self.parse_inline(*page)
+
+    def parse_inline(
+        self,
+        body: bytes,
+        url: str,
+        content_type: str | None,
+        rules: ExtractRules | None,
+        as_of: date,
+        unread_url: str,
+    ) -> Article:
+        """The parse on the reactor thread, cut short by SIGALRM (see :mod:`.limits`)."""
+        headers = {"Content-Type": content_type} if content_type else None
+        try:  # the parser is pure: its time limit (trafilatura has none) is ours to put on it
+            with time_limit(self.seconds):
+                return parse_article(body, url, headers, rules=rules, as_of=as_of)
+        except TimeLimitExceeded:
+            logger.debug("article parse timed out for %s after %g s", url, self.seconds)
+            return Article.unread(unread_url, "parse timed out")
+
+    async def _started(self):
+        """The pool, started at the first page by a thread: starting the forkserver and the
+        workers blocks until trafilatura is imported, and the reactor goes on meanwhile."""
+        if self.starting is None:
+            self.starting = asyncio.ensure_future(asyncio.to_thread(self._start))
+        return await asyncio.shield(self.starting)
+
+    def _start(self):
+        from pebble import ProcessPool
+
+        from .parse_worker import start_worker
+
+        began = time.monotonic()
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        pool = ProcessPool(
+            max_workers=self.workers,
+            initializer=start_worker,
+            context=context,
+        )
+        if not pool.active:  # starts the workers (pebble starts them at first use)
+            raise RuntimeError("the parse pool did not start")
+        self.pool = pool
+        if self.closed:  # the crawl was stopped meanwhile
+            self.close()
+        logger.debug(
+            "parse pool: %d workers started in %.2f s", self.workers, time.monotonic() - began
+        )
+        return pool
+
+    def close(self) -> None:
+        """Stop the workers (a parse still running is abandoned: after a forced stop)."""
+        self.closed = True
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.stop()
+            pool.join()

@@ -1,0 +1,61 @@
+"""Test-only: a ``newswatch crawl`` whose parse workers report to the test and misbehave on cue.
+
+``crawl(config, seconds, hook)`` runs the CLI's crawl in this process (tests/test_parse_pool.py
+starts it with ``python -c``) with ``NEWSWATCH_PARSE_SECONDS`` set to ``seconds``, and, when
+``hook`` is true, with :func:`parse_page` below in place of the worker's own: the pool pickles
+it by reference, and each worker imports this module (the forkserver has the test's sys.path).
+Nothing in the product knows about it.
+
+In a worker, each parse first asks the page's own server for ``/parsing/<pid>/<ppid>`` (a 404;
+the test reads the request log: which worker parsed, when, and its parent, the forkserver),
+then acts on a marker in the page:
+
+- ``<!-- hook: hold -->``: asks for ``/held?<pid>`` and waits for its answer (the test's
+  release);
+- ``<!-- hook: kill -->``: the worker SIGKILLs itself; ``<!-- hook: exit -->``: exits with 3;
+- anything else is parsed as usual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import urllib.error
+import urllib.request
+from urllib.parse import urljoin
+
+from newswatch.crawler import parse_worker
+
+real_parse_page = parse_worker.parse_page
+
+
+def ask(url: str, path: str) -> None:
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(urljoin(url, path), timeout=120).close()
+
+
+def parse_page(body: bytes, url: str, *args):
+    ask(url, f"/parsing/{os.getpid()}/{os.getppid()}")
+    if b"<!-- hook: hold -->" in body:
+        ask(url, f"/held?{os.getpid()}")
+    if b"<!-- hook: kill -->" in body:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if b"<!-- hook: exit -->" in body:
+        os._exit(3)
+    return real_parse_page(body, url, *args)
+
+
+def crawl(config: str, seconds: float, hook: bool) -> None:
+    from newswatch.crawler import run
+    from newswatch.scheduler.cli import main
+
+    settings = run.scrapy_settings
+
+    def with_parse_seconds(crawl_config):
+        return {**settings(crawl_config), "NEWSWATCH_PARSE_SECONDS": seconds}
+
+    run.scrapy_settings = with_parse_seconds
+    if hook:
+        parse_worker.parse_page = parse_page
+    main(["crawl", "-c", config], prog_name="newswatch")
