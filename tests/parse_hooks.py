@@ -13,6 +13,7 @@ then acts on a marker in the page:
 - ``<!-- hook: hold -->``: asks for ``/held?<pid>`` and waits for its answer (the test's
   release);
 - ``<!-- hook: kill -->``: the worker SIGKILLs itself; ``<!-- hook: exit -->``: exits with 3;
+- ``<!-- hook: burn -->``: spends half a second of CPU first;
 - anything else is parsed as usual.
 """
 
@@ -20,7 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
+import sys
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urljoin
@@ -43,6 +47,10 @@ def parse_page(body: bytes, url: str, *args):
         os.kill(os.getpid(), signal.SIGKILL)
     if b"<!-- hook: exit -->" in body:
         os._exit(3)
+    if b"<!-- hook: burn -->" in body:
+        end = time.process_time() + 0.5
+        while time.process_time() < end:
+            pass
     return real_parse_page(body, url, *args)
 
 
@@ -58,4 +66,8 @@ def crawl(config: str, seconds: float, hook: bool) -> None:
     run.scrapy_settings = with_parse_seconds
     if hook:
         parse_worker.parse_page = parse_page
-    main(["crawl", "-c", config], prog_name="newswatch")
+    try:
+        main(["crawl", "-c", config], prog_name="newswatch")
+    finally:  # the crawl process's own CPU time, for the test that adds up its children's
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        print(f"own-cpu={own.ru_utime + own.ru_stime:.3f}", file=sys.stderr)

@@ -195,6 +195,24 @@ def test_no_worker_outlives_a_crawl_that_ends(tmp_path, server):
         assert process_gone(pid), f"process {pid} outlived the crawl"
 
 
+def test_the_cpu_time_of_the_parse_is_the_crawl_processs(tmp_path, server):
+    """What the workers spend counts in the crawl's rusage once it has ended (it reaps the
+    forkserver, which reaped them): what ``time``, the benchmarks and a process accountant
+    read of a crawl is all it cost."""
+    import resource
+
+    pages = fixture_pages()
+    for path in ("/news/0.html", "/news/1.html", "/news/2.html"):  # half a second each
+        pages[path] = pages[path].replace(b"</body>", b"<!-- hook: burn --></body>")
+    feed = outlet(server, pages)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _, err = finished(crawl(config(tmp_path, feed, 2), hook=True))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    own = float(err.rsplit("own-cpu=", 1)[1].split()[0])
+    assert children - own >= 1.4, err[-2000:]  # the workers' 1.5 s, beside the crawl's own
+
+
 def test_no_worker_outlives_a_crawl_that_is_killed_nor_takes_its_signals(tmp_path, server):
     pages = fixture_pages()
     pages["/news/0.html"] = pages["/news/0.html"].replace(b"</body>", b"<!-- hook: hold --></body>")
