@@ -33,6 +33,8 @@ outlives the crawl process, is in :mod:`.parse_worker`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -204,7 +206,10 @@ class ParsePool:
         if pool is not None:
             pool.stop()
             pool.join()
+            del pool  # its locks unregister from the resource tracker as they go
+            gc.collect()
             stop_forkserver()
+            stop_resource_tracker()
 
 
 def stop_forkserver(within: float = 5.0) -> None:
@@ -241,3 +246,16 @@ def stop_forkserver(within: float = 5.0) -> None:
         server._forkserver_pid = None
     finally:
         os.close(handle)
+
+
+def stop_resource_tracker() -> None:
+    """Stop and reap multiprocessing's resource tracker, which the forkserver started beside
+    the crawl: it would otherwise outlive the crawl process for a moment (in its process group,
+    which a supervisor may kill), and its time would not be the crawl's."""
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    if getattr(tracker, "_pid", None) is None:
+        return
+    with contextlib.suppress(Exception):  # a private method: at worst it ends with the crawl
+        tracker._stop()

@@ -213,6 +213,16 @@ def test_the_cpu_time_of_the_parse_is_the_crawl_processs(tmp_path, server):
     assert children - own >= 1.4, err[-2000:]  # the workers' 1.5 s, beside the crawl's own
 
 
+def test_a_crawl_with_a_pool_leaves_its_process_group_empty(tmp_path, server):
+    """Nothing of the pool (the resource tracker the forkserver starts included) is left in the
+    crawl's process group once it has exited: a supervisor that then kills the group (the
+    benchmarks do) finds no process and kills none mid-cleanup."""
+    child = crawl(config(tmp_path, outlet(server, fixture_pages()), 2), start_new_session=True)
+    finished(child)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(child.pid, 0)
+
+
 def test_no_worker_outlives_a_crawl_that_is_killed_nor_takes_its_signals(tmp_path, server):
     pages = fixture_pages()
     pages["/news/0.html"] = pages["/news/0.html"].replace(b"</body>", b"<!-- hook: hold --></body>")
