@@ -1,14 +1,17 @@
-"""Article pages and feeds parsed in worker processes, on the cores the reactor thread leaves
-idle.
+"""Article pages parsed in worker processes, on the cores the reactor thread leaves idle.
 
-Parsing a page (lxml, trafilatura, htmldate) or a feed (feedparser) is pure CPU and holds the
-GIL, so threads do not help and a crawl parsing on the reactor thread uses one core of the
-machine. This extension hands each page and each changed feed to a pool of worker processes,
-one per usable core (``crawl.parse_workers``, "auto": ``len(os.sched_getaffinity(0))``), and
-the spider's async callbacks await the result; many are in flight at once, queued in the pool.
-(Feeds matter as much as pages: on a first poll of 10,000 feeds, feedparser was 41% of the
-reactor thread's time.) On one usable core there is no pool: pages are parsed on the reactor
-thread as before, under :func:`.limits.time_limit`, and feeds as before.
+Parsing a page (lxml, trafilatura, htmldate) is pure CPU and holds the GIL, so threads do not
+help and a crawl parsing on the reactor thread uses one core of the machine. This extension
+hands each page to a pool of worker processes, one per usable core (``crawl.parse_workers``,
+"auto": ``len(os.sched_getaffinity(0))``), and the spider's async callback awaits the result;
+many pages are in flight at once, queued in the pool. On one usable core there is no pool: the
+page is parsed on the reactor thread as before, under :func:`.limits.time_limit`.
+
+Feeds stay on the reactor thread. feedparser is 41% of its time in a first poll of 10,000
+feeds, but a task costs the pool about 1.4 ms of CPU in all (pickling, pipes, pebble's threads
+beside the reactor's), more than feedparser's 1.1 ms on a 1.5 KB feed: in the pool that first
+poll took 58 s of CPU instead of 44, for 38 s of wall time instead of 41. A page's parse is
+5 to 50 ms.
 
 The pool is ``pebble.ProcessPool``, not hand-written process management: ``schedule(fn,
 timeout=...)`` stops a worker whose parse runs over ``NEWSWATCH_PARSE_SECONDS`` (a process is
@@ -51,14 +54,12 @@ from typing import Any
 from scrapy import signals
 
 from .article import Article, ExtractRules, parse_article
-from .feeds import ParsedFeed, parse_feed
 from .limits import TimeLimitExceeded, time_limit
 
 logger = logging.getLogger("newswatch.crawl")
 
 # What the forkserver imports once for every worker: the worker's module (the parser with it)
 # and what the parser imports only when first called.
-# (feedparser comes with the worker's module.)
 PRELOAD = ["newswatch.crawler.parse_worker", "trafilatura", "trafilatura.metadata", "htmldate"]
 
 
@@ -143,20 +144,6 @@ class ParsePool:
         except _Failed as failed:
             logger.debug("article parse failed for %s: %s", page.url, failed.reason)
             return Article.unread(page.unread_url, failed.reason)
-
-    async def parse_feed(self, data: bytes, url: str, content_type: str) -> ParsedFeed:
-        """The feed's entries; a parse that ran over its time or whose worker died gives a
-        feed with that problem (a failed poll, tried again at the next)."""
-        if not self.inline:
-            from .parse_worker import parse_feed_bytes
-
-            try:
-                return await self._in_worker(parse_feed_bytes, (data, url, content_type))
-            except _Unusable as exc:
-                self._broken(exc.__cause__)
-            except _Failed as failed:
-                return ParsedFeed(problem=f"feed {failed.reason}")
-        return parse_feed(data, url, content_type)
 
     async def _in_worker(self, function, args: tuple):
         """``function(*args)`` in a worker. Raises ``_Failed`` (over its time, its worker died,

@@ -179,8 +179,8 @@ class CrawlConfig:
     parse_workers: int | str = setting(
         "auto",
         checks.auto_or_integer(lo=1),
-        "processes that parse article pages and feeds: `auto` is one per usable core; `1` parses"
-        " in the crawl process",
+        "processes that parse article pages: `auto` is one per usable core; `1` parses in the"
+        " crawl process",
     )
 
 
