@@ -7,11 +7,12 @@ hands each page to a pool of worker processes, one per usable core (``crawl.pars
 many pages are in flight at once, queued in the pool. On one usable core there is no pool: the
 page is parsed on the reactor thread as before, under :func:`.limits.time_limit`.
 
-Feeds stay on the reactor thread. feedparser is 41% of its time in a first poll of 10,000
-feeds, but a task costs the pool about 1.4 ms of CPU in all (pickling, pipes, pebble's threads
-beside the reactor's), more than feedparser's 1.1 ms on a 1.5 KB feed: in the pool that first
-poll took 58 s of CPU instead of 44, for 38 s of wall time instead of 41. A page's parse is
-5 to 50 ms.
+Changed feeds are parsed in the pool too (feedparser is 41% of the reactor thread's time in a
+first poll of 10,000 feeds), in batches: a task costs the pool about 1.4 ms of CPU in all
+(pickling, pipes, pebble's threads beside the reactor's), more than feedparser's 1.1 ms on a
+1.5 KB feed, so one feed a task made that first poll 58 s of CPU instead of 44. Feeds wait up
+to ``FEED_WAIT`` for others (at most ``FEED_BATCH``) to share a task; a batch that fails (over
+its time, its worker dead) is parsed again one feed a task, so only the culprit fails.
 
 The pool is ``pebble.ProcessPool``, not hand-written process management: ``schedule(fn,
 timeout=...)`` stops a worker whose parse runs over ``NEWSWATCH_PARSE_SECONDS`` (a process is
@@ -54,6 +55,7 @@ from typing import Any
 from scrapy import signals
 
 from .article import Article, ExtractRules, parse_article
+from .feeds import ParsedFeed, parse_feed
 from .limits import TimeLimitExceeded, time_limit
 
 logger = logging.getLogger("newswatch.crawl")
@@ -61,6 +63,10 @@ logger = logging.getLogger("newswatch.crawl")
 # What the forkserver imports once for every worker: the worker's module (the parser with it)
 # and what the parser imports only when first called.
 PRELOAD = ["newswatch.crawler.parse_worker", "trafilatura", "trafilatura.metadata", "htmldate"]
+
+
+FEED_BATCH = 32  # feeds parsed in one task
+FEED_WAIT = 0.005  # seconds a changed feed waits for others to share its task
 
 
 class _Unusable(Exception):
@@ -119,6 +125,8 @@ class ParsePool:
         self.pool = None  # the pebble pool, once started
         self.starting: asyncio.Future | None = None
         self.closed = False
+        self.feeds: list[tuple[tuple[bytes, str, str], asyncio.Future]] = []  # the next batch
+        self.flush: asyncio.TimerHandle | None = None
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
@@ -144,6 +152,52 @@ class ParsePool:
         except _Failed as failed:
             logger.debug("article parse failed for %s: %s", page.url, failed.reason)
             return Article.unread(page.unread_url, failed.reason)
+
+    async def parse_feed(self, data: bytes, url: str, content_type: str) -> ParsedFeed:
+        """The feed's entries, parsed in a worker with others; one whose parse ran over its
+        time or whose worker died is a feed with that problem (a failed poll)."""
+        if self.inline:
+            return parse_feed(data, url, content_type)
+        loop = asyncio.get_running_loop()
+        parsed = loop.create_future()
+        self.feeds.append(((data, url, content_type), parsed))
+        if len(self.feeds) >= FEED_BATCH:
+            self._flush_feeds()
+        elif self.flush is None:
+            self.flush = loop.call_later(FEED_WAIT, self._flush_feeds)
+        return await parsed
+
+    def _flush_feeds(self) -> None:
+        if self.flush is not None:
+            self.flush.cancel()
+            self.flush = None
+        batch, self.feeds = self.feeds, []
+        if batch:
+            asyncio.ensure_future(self._parse_feeds(batch))
+
+    async def _parse_feeds(self, batch) -> None:
+        from .parse_worker import parse_feed_bytes, parse_feeds
+
+        feeds = [feed for feed, _ in batch]
+        try:
+            results = await self._in_worker(parse_feeds, (feeds,))
+        except _Unusable as exc:
+            self._broken(exc.__cause__)
+            results = [parse_feed(*feed) for feed in feeds]
+        except _Failed:  # one feed of them, or a dead worker: again, one feed a task
+            results = await asyncio.gather(*(self._feed_alone(parse_feed_bytes, f) for f in feeds))
+        for (_, parsed), result in zip(batch, results, strict=True):
+            if not parsed.done():
+                parsed.set_result(result)
+
+    async def _feed_alone(self, function, feed: tuple[bytes, str, str]) -> ParsedFeed:
+        try:
+            return await self._in_worker(function, feed)
+        except _Unusable as exc:
+            self._broken(exc.__cause__)
+            return parse_feed(*feed)
+        except _Failed as failed:
+            return ParsedFeed(problem=f"feed {failed.reason}")
 
     async def _in_worker(self, function, args: tuple):
         """``function(*args)`` in a worker. Raises ``_Failed`` (over its time, its worker died,

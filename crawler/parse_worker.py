@@ -1,4 +1,5 @@
-"""What runs inside a parse worker process: one page's bytes in, one :class:`Article` out.
+"""What runs inside a parse worker process: one page's bytes in, one :class:`Article` out (or
+one feed's bytes in, its :class:`~.feeds.ParsedFeed` out).
 
 The crawl process (see :mod:`.parse_pool`) hands each page over as plain values: its bytes, URL,
 Content-Type, the feed's ``extract:`` rules as a plain mapping, and the day it is read. The
@@ -43,6 +44,7 @@ from multiprocessing import forkserver
 from typing import Any
 
 from .article import Article, ExtractRules, parse_article
+from .feeds import ParsedFeed, parse_feed
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -113,3 +115,13 @@ def parse_page(
     """``parse_article`` on plain values, as a worker runs it."""
     headers = {"Content-Type": content_type} if content_type else None
     return parse_article(body, url, headers, rules=_rules(rules) if rules else None, as_of=as_of)
+
+
+def parse_feed_bytes(data: bytes, url: str, content_type: str) -> ParsedFeed:
+    """``parse_feed`` as a worker runs it (feedparser: the largest share of a first poll)."""
+    return parse_feed(data, url, content_type)
+
+
+def parse_feeds(feeds: list[tuple[bytes, str, str]]) -> list[ParsedFeed]:
+    """Several feeds in one task: a task costs the pool about 1.4 ms, more than one feed."""
+    return [parse_feed_bytes(*feed) for feed in feeds]

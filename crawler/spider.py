@@ -22,7 +22,6 @@ import scrapy
 from ..storage.store import FeedPoll, NewStory
 from .article import Article, amp_canonical
 from .failures import failure_reason, is_transient
-from .feeds import parse_feed
 from .jobs import ArticleJob
 from .known_links import KnownLinks
 from .parse_pool import Page, ParsePool
@@ -117,6 +116,9 @@ class NewsSpider(scrapy.Spider):
         self._feed_done(poll)
 
     def parse_feed(self, response, feed, state):
+        """A 304, or the same bytes as last time, end here, on the reactor thread and without a
+        coroutine (a warm cycle is some 10,000 of them); a changed feed is read by
+        ``_read_feed``, its parse in a worker."""
         headers = response.headers
         validators = {
             "etag": (headers.get(b"ETag") or b"").decode("latin-1") or None,
@@ -124,16 +126,20 @@ class NewsSpider(scrapy.Spider):
         }
         if response.status == 304:
             self._feed_done(FeedPoll(feed.name, feed.url, "not_modified", 304))
-            return
+            return None
         body_hash = hashlib.sha256(response.body).hexdigest()
         if state.get("body_hash") == body_hash:
             # Same bytes as last time: no news, whatever the server's validators say.
             poll = FeedPoll(feed.name, feed.url, "not_modified", 200, body_hash=body_hash)
             poll.etag, poll.last_modified = validators["etag"], validators["last_modified"]
             self._feed_done(poll)
-            return
-        content_type = (headers.get(b"Content-Type") or b"").decode("latin-1")
-        parsed = parse_feed(response.body, response.url, content_type)
+            return None
+        poll = FeedPoll(feed.name, feed.url, "ok", 200, None, body_hash=body_hash, **validators)
+        return self._read_feed(response, feed, state, poll)
+
+    async def _read_feed(self, response, feed, state, poll: FeedPoll):
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        parsed = await self.parser.parse_feed(response.body, response.url, content_type)
         if parsed.problem:
             logger.warning(
                 "feed failed: feed=%s url=%s reason=%s", feed.name, feed.url, parsed.problem
@@ -144,7 +150,6 @@ class NewsSpider(scrapy.Spider):
         for raw, reason in parsed.skipped:
             logger.info("entry skipped: feed=%s url=%s reason=%s", feed.name, raw, reason)
         backfill = not state.get("first_polled")
-        poll = FeedPoll(feed.name, feed.url, "ok", 200, None, body_hash=body_hash, **validators)
         for entry in parsed.entries:
             # Every link, known or not: the storage side credits each new story (see there).
             self.storage.note_listing(entry.link, self.places[feed.name], feed.name, backfill)

@@ -14,6 +14,7 @@ then acts on a marker in the page:
   release);
 - ``<!-- hook: kill -->``: the worker SIGKILLs itself; ``<!-- hook: exit -->``: exits with 3;
 - ``<!-- hook: burn -->``: spends half a second of CPU first;
+- a feed asks for ``/feed-parsing/<pid>`` first, and the one named by ``slow_feed`` never ends;
 - anything else is parsed as usual.
 """
 
@@ -32,6 +33,7 @@ from urllib.parse import urljoin
 from newswatch.crawler import parse_worker
 
 real_parse_page = parse_worker.parse_page
+real_parse_feed_bytes = parse_worker.parse_feed_bytes
 
 
 def ask(url: str, path: str) -> None:
@@ -54,7 +56,20 @@ def parse_page(body: bytes, url: str, *args):
     return real_parse_page(body, url, *args)
 
 
-def crawl(config: str, seconds: float, hook: bool) -> None:
+def parse_feed_bytes(data: bytes, url: str, content_type: str):
+    ask(url, f"/feed-parsing/{os.getpid()}")
+    slow = os.environ.get("PARSE_HOOKS_SLOW_FEED")  # set by ``crawl``; workers inherit it
+    if slow and url.endswith(slow):
+        while True:  # a feed whose parse never ends: the pool's time limit stops it
+            pass
+    return real_parse_feed_bytes(data, url, content_type)
+
+
+def parse_feeds(feeds):
+    return [parse_feed_bytes(*feed) for feed in feeds]
+
+
+def crawl(config: str, seconds: float, hook: bool, slow_feed: str | None = None) -> None:
     from newswatch.crawler import run
     from newswatch.scheduler.cli import main
 
@@ -65,7 +80,11 @@ def crawl(config: str, seconds: float, hook: bool) -> None:
 
     run.scrapy_settings = with_parse_seconds
     if hook:
+        if slow_feed:
+            os.environ["PARSE_HOOKS_SLOW_FEED"] = slow_feed
         parse_worker.parse_page = parse_page
+        parse_worker.parse_feed_bytes = parse_feed_bytes
+        parse_worker.parse_feeds = parse_feeds
     try:
         main(["crawl", "-c", config], prog_name="newswatch")
     finally:  # the crawl process's own CPU time, for the test that adds up its children's

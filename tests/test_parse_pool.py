@@ -274,3 +274,26 @@ def test_parse_workers_is_auto_or_a_count(tmp_path, value, workers):
 def test_parse_workers_refuses_anything_else(tmp_path, value):
     problems = config_problems(tmp_path, minimal_config(crawl={"parse_workers": value}))
     assert [p.split(":")[0] for p in problems] == ["crawl.parse_workers"]
+
+
+def test_feeds_are_parsed_in_the_workers_and_a_feed_over_its_time_fails_alone(tmp_path, server):
+    """A changed feed is parsed in a worker too (feedparser is most of a first poll's CPU); one
+    whose parse runs over its time is a failed poll with the reason, the others go on."""
+    fast = outlet(server, fixture_pages())
+    server.add("/slow.xml", rss([{"title": "slow", "link": server.url("/news/0.html")}]))
+    path = write_config(
+        tmp_path, [("fast", fast), ("slow", server.url("/slow.xml"))], crawl={"parse_workers": 2}
+    )
+    code = (
+        f"import sys; sys.path.insert(0, {str(TESTS)!r}); import parse_hooks; "
+        f"parse_hooks.crawl({str(path)!r}, 1.5, True, slow_feed='/slow.xml')"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    _, err = finished(child)
+    assert f"feed=slow url={server.url('/slow.xml')} reason=feed parse timed out" in err
+    rows = stories(tmp_path / "newswatch.db")
+    assert len(rows) == len(fixture_pages())  # the fast feed's pages, all read
+    feed_parsers = {int(p.split("/")[2]) for p in server.hits("/feed-parsing/")}
+    assert feed_parsers and not feed_parsers & {os.getpid(), child.pid}  # in workers
