@@ -148,7 +148,8 @@ class ParsePool:
         try:
             return await self._in_worker(parse_page, args)
         except _Unusable as exc:
-            return self._broken(exc.__cause__, page)
+            self._give_up(exc.__cause__)
+            return self.parse_inline(page)
         except _Failed as failed:
             logger.debug("article parse failed for %s: %s", page.url, failed.reason)
             return Article.unread(page.unread_url, failed.reason)
@@ -176,28 +177,30 @@ class ParsePool:
             asyncio.ensure_future(self._parse_feeds(batch))
 
     async def _parse_feeds(self, batch) -> None:
-        from .parse_worker import parse_feed_bytes, parse_feeds
-
         feeds = [feed for feed, _ in batch]
         try:
-            results = await self._in_worker(parse_feeds, (feeds,))
-        except _Unusable as exc:
-            self._broken(exc.__cause__)
-            results = [parse_feed(*feed) for feed in feeds]
+            results = await self._feeds_in_worker(feeds)
         except _Failed:  # one feed of them, or a dead worker: again, one feed a task
-            results = await asyncio.gather(*(self._feed_alone(parse_feed_bytes, f) for f in feeds))
+            results = await asyncio.gather(*(self._feed_alone(feed) for feed in feeds))
         for (_, parsed), result in zip(batch, results, strict=True):
             if not parsed.done():
                 parsed.set_result(result)
 
-    async def _feed_alone(self, function, feed: tuple[bytes, str, str]) -> ParsedFeed:
+    async def _feed_alone(self, feed: tuple[bytes, str, str]) -> ParsedFeed:
         try:
-            return await self._in_worker(function, feed)
-        except _Unusable as exc:
-            self._broken(exc.__cause__)
-            return parse_feed(*feed)
+            return (await self._feeds_in_worker([feed]))[0]
         except _Failed as failed:
             return ParsedFeed(problem=f"feed {failed.reason}")
+
+    async def _feeds_in_worker(self, feeds: list[tuple[bytes, str, str]]) -> list[ParsedFeed]:
+        """The feeds parsed in one task; in this process once the pool cannot be used."""
+        from .parse_worker import parse_feeds
+
+        try:
+            return await self._in_worker(parse_feeds, (feeds,))
+        except _Unusable as exc:
+            self._give_up(exc.__cause__)
+            return [parse_feed(*feed) for feed in feeds]
 
     async def _in_worker(self, function, args: tuple):
         """``function(*args)`` in a worker. Raises ``_Failed`` (over its time, its worker died,
@@ -223,16 +226,15 @@ class ParsePool:
             raise
         except Exception as exc:  # noqa: BLE001 - the parsers never raise; a result that does
             # not pickle back, say, costs its page only
-            logger.debug("parse failed in its worker for %s: %r", args[1], exc)
+            logger.debug("parse failed in its worker (%s): %r", function.__name__, exc)
             raise _Failed("parse error") from None
 
-    def _broken(self, exc: BaseException | None, page: Page | None = None) -> Article | None:
+    def _give_up(self, exc: BaseException | None) -> None:
         """The pool cannot be used: said once, and everything is parsed inline from now on."""
         if not self.inline:
             logger.warning("the parse pool failed (%s); pages are parsed in the crawl process", exc)
             self.workers = 1
             self.close()
-        return self.parse_inline(page) if page is not None else None
 
     def parse_inline(self, page: Page) -> Article:
         """The parse on the reactor thread, cut short by SIGALRM (see :mod:`.limits`)."""

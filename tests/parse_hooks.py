@@ -33,7 +33,7 @@ from urllib.parse import urljoin
 from newswatch.crawler import parse_worker
 
 real_parse_page = parse_worker.parse_page
-real_parse_feed_bytes = parse_worker.parse_feed_bytes
+real_parse_feeds = parse_worker.parse_feeds
 
 
 def ask(url: str, path: str) -> None:
@@ -56,17 +56,14 @@ def parse_page(body: bytes, url: str, *args):
     return real_parse_page(body, url, *args)
 
 
-def parse_feed_bytes(data: bytes, url: str, content_type: str):
-    ask(url, f"/feed-parsing/{os.getpid()}")
-    slow = os.environ.get("PARSE_HOOKS_SLOW_FEED")  # set by ``crawl``; workers inherit it
-    if slow and url.endswith(slow):
-        while True:  # a feed whose parse never ends: the pool's time limit stops it
-            pass
-    return real_parse_feed_bytes(data, url, content_type)
-
-
 def parse_feeds(feeds):
-    return [parse_feed_bytes(*feed) for feed in feeds]
+    slow = os.environ.get("PARSE_HOOKS_SLOW_FEED")  # set by ``crawl``; workers inherit it
+    for _, url, _ in feeds:
+        ask(url, f"/feed-parsing/{os.getpid()}")
+        if slow and url.endswith(slow):
+            while True:  # a feed whose parse never ends: the pool's time limit stops it
+                pass
+    return real_parse_feeds(feeds)
 
 
 def crawl(config: str, seconds: float, hook: bool, slow_feed: str | None = None) -> None:
@@ -83,7 +80,6 @@ def crawl(config: str, seconds: float, hook: bool, slow_feed: str | None = None)
         if slow_feed:
             os.environ["PARSE_HOOKS_SLOW_FEED"] = slow_feed
         parse_worker.parse_page = parse_page
-        parse_worker.parse_feed_bytes = parse_feed_bytes
         parse_worker.parse_feeds = parse_feeds
     try:
         main(["crawl", "-c", config], prog_name="newswatch")
