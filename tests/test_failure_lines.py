@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from scrapy import Request
 from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from test_crawl import stories
 from twisted.python.failure import Failure
 
 from newswatch.crawler.failures import failure_reason, is_transient
@@ -25,14 +25,6 @@ from conftest import rss, run_newswatch, write_config
 
 NO_HOST = "feed.nowhere.invalid"  # .invalid never resolves (RFC 6761)
 NO_PAGE_HOST = "news.nowhere.invalid"
-
-
-def stories(db) -> dict[str, sqlite3.Row]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    rows = {row["url"]: row for row in conn.execute("SELECT * FROM stories")}
-    conn.close()
-    return rows
 
 
 def failed(request: Request, exc: Exception) -> Failure:
