@@ -55,3 +55,22 @@ def test_a_canonical_naming_the_home_page_is_not_the_story():
     for html in (page, section):
         got = parse_article(html, url, as_of=AS_OF)
         assert (got.url, got.title, got.problem) == (url, "Judul", None)
+
+
+def test_the_amp_mark_is_read_from_the_root_tag_alone() -> None:
+    from newswatch.crawler.article.decoding import is_amp_markup, is_amp_page
+
+    amp = ["<HTML AMP lang=en>", '<html lang="id" \u26a1>', "<!doctype html>\n<html amp=''>"]
+    plain = [
+        '<html lang="en"><body><p>Q&amp;A: the amp of a guitar <html amp></p></body></html>',
+        "<htmlx amp><html amp>",  # the first "<html" is not a root tag: not AMP
+        "<p>no root tag at all, amp</p>",
+    ]
+    for text in amp:
+        assert is_amp_page(text) and is_amp_markup(text.encode()), text
+        assert is_amp_markup(memoryview(text.encode())), text  # the spider may hand a view
+    for text in plain:
+        assert not is_amp_page(text) and not is_amp_markup(text.encode()), text
+    # Text before the root tag whose lower case is longer ("İ" lowers to two characters) does
+    # not move where the root tag is looked for.
+    assert is_amp_page("<!-- \u0130\u0130\u0130 --><html amp>")
