@@ -16,9 +16,14 @@ runs in the same feedfarm session as newswatch, on the same machine:
 - every topic matched with FTS5 (``unicode61 remove_diacritics 2``) over the new rows only; the
   alerts inserted and appended to the alert log.
 
-It has no Scrapy, no politeness (no robots.txt, no per-host limit, no delay), no retries and no
-digest (feedfarm does not read one). A feed whose new links could not all be stored keeps its old
-validators, so it is read again in full next time.
+``--fetcher scrapy`` runs the same cycle with Scrapy as its HTTP client instead of the threads
+(``fetch_with_scrapy``): still nothing of newswatch, so it is the floor of any crawler whose
+feeds Scrapy fetches, which newswatch's architecture decides. newswatch against it says what
+newswatch itself costs; the threads against it, what Scrapy costs.
+
+It has no Scrapy (unless asked), no politeness (no robots.txt, no per-host limit, no delay), no
+retries and no digest (feedfarm does not read one). A feed whose new links could not all be
+stored keeps its old validators, so it is read again in full next time.
 
 Beside newswatch, from the repository root, one feedfarm run each, one after the other::
 
@@ -26,9 +31,14 @@ Beside newswatch, from the repository root, one feedfarm run each, one after the
     python3 ../shared/bench/feedfarm.py --work work/farm-reference \\
         --cmd "$PWD/.venv/bin/python $PWD/tests/benchmarks/reference_crawler.py"
 
+    python3 ../shared/bench/feedfarm.py --work work/farm-scrapy-floor \
+        --cmd "$PWD/.venv/bin/python $PWD/tests/benchmarks/reference_crawler.py --fetcher scrapy"
+
+(newsbench takes the same ``--cmd``.)
+
 (feedfarm runs the command in its WORKDIR, so the paths must be absolute.) Run alone::
 
-    python tests/benchmarks/reference_crawler.py crawl -c config.yaml
+    python tests/benchmarks/reference_crawler.py [--fetcher scrapy] crawl -c config.yaml
 """
 
 from __future__ import annotations
@@ -110,31 +120,36 @@ def fetch(url, headers, cfg):
         raise
 
 
-def poll_feed(name, url, validators, cfg):
-    """One feed: (name, url, status, new validators, links in feed order)."""
+def conditional_headers(url, validators):
     etag, modified = validators.get(url, (None, None))
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if modified:
         headers["If-Modified-Since"] = modified
-    status, response_headers, data = fetch(url, headers, cfg)
+    return headers
+
+
+def feed_links(data):
+    return [entry.get("link") for entry in feedparser.parse(data).entries if entry.get("link")]
+
+
+def poll_feed(name, url, validators, cfg):
+    """One feed: (name, url, status, new validators, links in feed order)."""
+    status, response_headers, data = fetch(url, conditional_headers(url, validators), cfg)
     if status == 304:
         return name, url, 304, None, []
-    parsed = feedparser.parse(data)
-    links = [entry.get("link") for entry in parsed.entries if entry.get("link")]
     return (
         name,
         url,
         status,
         (response_headers.get("ETag"), response_headers.get("Last-Modified")),
-        links,
+        feed_links(data),
     )
 
 
-def read_article(url, cfg):
+def extract(data, url):
     """One article page read by trafilatura: the story's fields, or None without a body."""
-    _, _, data = fetch(url, {}, cfg)
     found = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False)
     doc = found.as_dict() if found else {}
     if not doc.get("text"):
@@ -149,7 +164,149 @@ def read_article(url, cfg):
     }
 
 
-def crawl(cfg):
+def read_article(url, cfg):
+    _, _, data = fetch(url, {}, cfg)
+    return extract(data, url)
+
+
+class Harvest:
+    """What the fetch phase learns, whichever client fetched: feeds answered, pages read."""
+
+    def __init__(self, cfg, known, validators):
+        self.cfg, self.known, self.validators = cfg, known, validators
+        self.failures, self.first_feed, self.alertable = [], {}, {}
+        self.feed_links, self.new_validators, self.pages = {}, {}, {}
+        self.asked = set()
+
+    def feed_answered(self, key, url, status, new, links):
+        """A feed's answer; returns its links to fetch now (new, and not asked yet)."""
+        if status == 304:
+            return []
+        self.new_validators[url], self.feed_links[url] = new, links
+        was_polled = url in self.validators
+        to_fetch = []
+        for link in links:
+            if link in self.known:
+                continue
+            # backfill off: a story only in feeds polled for the first time is not alerted
+            alertable = self.alertable.get(link, False) or self.cfg["backfill"] or was_polled
+            self.alertable[link] = alertable
+            # credited to the first configured feed that lists it
+            self.first_feed[link] = min(self.first_feed.get(link, key), key)
+            if link not in self.asked:
+                self.asked.add(link)
+                to_fetch.append(link)
+        return to_fetch
+
+    def failed(self, what, exc):
+        self.failures.append(f"{what}: {exc!r}")
+
+
+def fetch_with_threads(cfg, harvest):
+    """The naive client: a pool of 64 threads of urllib, pages parsed as they come."""
+    with ThreadPoolExecutor(THREADS) as pool:
+        feed_jobs = {
+            pool.submit(poll_feed, name, url, harvest.validators, cfg): (i, name)
+            for i, (name, url) in enumerate(cfg["feeds"])
+        }
+        article_jobs = {}
+        for job in as_completed(feed_jobs):
+            try:
+                name, url, status, new, links = job.result()
+            except Exception as exc:  # noqa: BLE001 - a failed feed is reported, the cycle goes on
+                harvest.failed(feed_jobs[job][1], exc)
+                continue
+            for link in harvest.feed_answered(feed_jobs[job], url, status, new, links):
+                article_jobs[link] = pool.submit(read_article, link, cfg)
+        for link, job in article_jobs.items():
+            try:
+                harvest.pages[link] = job.result()
+            except Exception as exc:  # noqa: BLE001
+                harvest.failed(link, exc)
+
+
+def fetch_with_scrapy(cfg, harvest):
+    """The same fetch phase with Scrapy as the HTTP client, and nothing of newswatch: the floor
+    of any crawler whose feeds Scrapy fetches. Scrapy is set up as newswatch sets it up (the
+    asyncio reactor; cookies, retries, telnet, remote control, the downloader's stats, Referer,
+    the memory check and the rate log off), with the reference's own limits: 64 requests at
+    once, none per host, no robots.txt. Pages are parsed in the callbacks, on the reactor
+    thread (one core, as the threads share one under the GIL)."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    class ReferenceSpider(scrapy.Spider):
+        name = "reference"
+
+        async def start(self):
+            for i, (name, url) in enumerate(cfg["feeds"]):
+                yield scrapy.Request(
+                    url,
+                    headers=conditional_headers(url, harvest.validators),
+                    callback=self.feed,
+                    errback=self.failed,
+                    dont_filter=True,
+                    meta={"handle_httpstatus_list": [304], "what": name},
+                    cb_kwargs={"key": (i, name), "url": url},
+                )
+
+        def feed(self, response, key, url):
+            if response.status == 304:
+                return
+            new = tuple(
+                (response.headers.get(h) or b"").decode("latin-1") or None
+                for h in (b"ETag", b"Last-Modified")
+            )
+            links = feed_links(response.body)
+            for link in harvest.feed_answered(key, url, response.status, new, links):
+                yield scrapy.Request(
+                    link,
+                    callback=self.page,
+                    errback=self.failed,
+                    dont_filter=True,
+                    meta={"what": link},
+                    cb_kwargs={"link": link},
+                )
+
+        def page(self, response, link):
+            try:
+                harvest.pages[link] = extract(response.body, link)
+            except Exception as exc:  # noqa: BLE001
+                harvest.failed(link, exc)
+
+        def failed(self, failure):
+            harvest.failed(failure.request.meta["what"], failure.value)
+
+    process = CrawlerProcess(
+        {
+            "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+            "USER_AGENT": cfg["user_agent"],
+            "CONCURRENT_REQUESTS": THREADS,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": THREADS,
+            "ROBOTSTXT_OBEY": False,
+            "DOWNLOAD_TIMEOUT": cfg["timeout"],
+            "DOWNLOAD_MAXSIZE": cfg["max_bytes"],
+            "COOKIES_ENABLED": False,
+            "RETRY_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
+            "REMOTE_CONTROL_ENABLED": False,
+            "WARN_ON_GENERATOR_RETURN_VALUE": False,
+            "CONCURRENT_ITEMS": 1,
+            "DOWNLOADER_STATS": False,
+            "REFERER_ENABLED": False,
+            "MEMUSAGE_ENABLED": False,
+            "LOGSTATS_INTERVAL": 0,
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    process.crawl(ReferenceSpider)
+    process.start()
+
+
+FETCHERS = {"threads": fetch_with_threads, "scrapy": fetch_with_scrapy}
+
+
+def crawl(cfg, fetcher="threads"):
     """One cycle: feeds, new articles, stories, topic matches, alerts. Returns the failures."""
     cfg["database"].parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(cfg["database"], check_same_thread=False)
@@ -158,38 +315,10 @@ def crawl(cfg):
     validators = {
         url: (e, m) for url, e, m in db.execute("SELECT url, etag, last_modified FROM feed_state")
     }
-    failures, first_feed, alertable, feed_links, new_validators, pages = [], {}, {}, {}, {}, {}
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        feed_jobs = {
-            pool.submit(poll_feed, name, url, validators, cfg): (i, name)
-            for i, (name, url) in enumerate(cfg["feeds"])
-        }
-        article_jobs = {}
-        for job in as_completed(feed_jobs):
-            try:
-                name, url, status, new, links = job.result()
-            except Exception as exc:  # noqa: BLE001 - a failed feed is reported, the cycle goes on
-                failures.append(f"{feed_jobs[job][1]}: {exc!r}")
-                continue
-            if status == 304:
-                continue
-            new_validators[url], feed_links[url] = new, links
-            was_polled = url in validators
-            for link in links:
-                if link in known:
-                    continue
-                # backfill off: a story only in feeds polled for the first time is not alerted
-                alertable[link] = alertable.get(link, False) or cfg["backfill"] or was_polled
-                # credited to the first configured feed that lists it
-                first_feed[link] = min(first_feed.get(link, feed_jobs[job]), feed_jobs[job])
-                if link not in article_jobs:
-                    article_jobs[link] = pool.submit(read_article, link, cfg)
-        for link, job in article_jobs.items():
-            try:
-                pages[link] = job.result()
-            except Exception as exc:  # noqa: BLE001
-                failures.append(f"{link}: {exc!r}")
+    harvest = Harvest(cfg, known, validators)
+    FETCHERS[fetcher](cfg, harvest)
+    failures, first_feed, alertable = harvest.failures, harvest.first_feed, harvest.alertable
+    feed_links, new_validators, pages = harvest.feed_links, harvest.new_validators, harvest.pages
 
     # Stories in the order of their feeds in the config.
     first_feed = {link: name for link, (_, name) in sorted(first_feed.items(), key=lambda x: x[1])}
@@ -279,6 +408,13 @@ def crawl(cfg):
 def main(argv=None):
     """``crawl -c CONFIG``: 0 when the cycle ran (failures are reported), 2 on a bad config."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # Before the command: feedfarm and newsbench append "crawl -c CONFIG" to the command given.
+    parser.add_argument(
+        "--fetcher",
+        choices=sorted(FETCHERS),
+        default="threads",
+        help="the HTTP client: 64 threads of urllib (the reference), or Scrapy (its floor)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     crawl_command = commands.add_parser("crawl", help="one crawl cycle")
     crawl_command.add_argument("-c", "--config", type=Path, default=Path("config.yaml"))
@@ -288,7 +424,7 @@ def main(argv=None):
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for failure in crawl(cfg):
+    for failure in crawl(cfg, args.fetcher):
         print(f"failed: {failure}", file=sys.stderr)
     return 0
 
