@@ -16,6 +16,8 @@ then acts on a marker in the page:
 - ``<!-- hook: burn -->``: spends half a second of CPU first;
 - a feed asks for ``/feed-parsing/<pid>`` first, and the one named by ``slow_feed`` never ends;
 - anything else is parsed as usual.
+
+With ``workers_die``, every worker exits as it starts, whatever ``hook`` says.
 """
 
 from __future__ import annotations
@@ -66,7 +68,19 @@ def parse_feeds(feeds):
     return real_parse_feeds(feeds)
 
 
-def crawl(config: str, seconds: float, hook: bool, slow_feed: str | None = None) -> None:
+def dying_worker() -> None:
+    """In place of the pool's initializer: every worker exits as it starts (as one does whose
+    forkserver died, see ``parse_worker.start_worker``), and the pool breaks."""
+    os._exit(3)
+
+
+def crawl(
+    config: str,
+    seconds: float,
+    hook: bool,
+    slow_feed: str | None = None,
+    workers_die: bool = False,
+) -> None:
     from newswatch.crawler import run
     from newswatch.scheduler.cli import main
 
@@ -81,6 +95,8 @@ def crawl(config: str, seconds: float, hook: bool, slow_feed: str | None = None)
             os.environ["PARSE_HOOKS_SLOW_FEED"] = slow_feed
         parse_worker.parse_page = parse_page
         parse_worker.parse_feeds = parse_feeds
+    if workers_die:
+        parse_worker.start_worker = dying_worker
     try:
         main(["crawl", "-c", config], prog_name="newswatch")
     finally:  # the crawl process's own CPU time, for the test that adds up its children's

@@ -63,11 +63,12 @@ def config(tmp_path: Path, feed_url: str, workers, extract: dict | None = None) 
     return path
 
 
-def crawl(config_file: Path, seconds: float = 30, hook: bool = False, **popen):
+def crawl(config_file: Path, seconds: float = 30, hook: bool = False, workers_die=False, **popen):
     """``newswatch crawl`` through parse_hooks.py (see its docstring), as a child process."""
     code = (
         f"import sys; sys.path.insert(0, {str(TESTS)!r}); import parse_hooks; "
-        f"parse_hooks.crawl({str(config_file)!r}, {seconds!r}, {hook!r})"
+        f"parse_hooks.crawl({str(config_file)!r}, {seconds!r}, {hook!r}, "
+        f"workers_die={workers_die!r})"
     )
     return subprocess.Popen(
         [sys.executable, "-c", code],
@@ -182,6 +183,21 @@ def test_a_worker_that_dies_costs_its_page_only_and_is_replaced(tmp_path, server
     # Three pages killed three workers of a pool of two: at least one was a replacement (the
     # pages they parsed before dying may be all the others, so there may be no fourth).
     assert len(parsers(server)) >= 3
+    assert "Traceback" not in err
+
+
+def test_a_pool_whose_workers_die_as_they_start_is_given_up_and_all_is_parsed_inline(
+    tmp_path, server
+):
+    """Every worker exits as it starts (one whose forkserver died does, see start_worker):
+    pebble breaks the pool ("All workers expired"). That is said once, and the feed and every
+    page are parsed in the crawl process instead: none is lost, none waits for ever."""
+    pages = fixture_pages()
+    child = crawl(config(tmp_path, outlet(server, pages), 2), workers_die=True)
+    _, err = finished(child)
+    rows = stories(tmp_path / "newswatch.db")
+    assert len(rows) == len(pages) and all(row[6] == "page" for row in rows.values()), err
+    assert err.count("the parse pool failed (All workers expired)") == 1, err
     assert "Traceback" not in err
 
 
