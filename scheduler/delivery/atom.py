@@ -2,11 +2,13 @@
 
 Any feed reader (Miniflux, Feedly, Thunderbird, NetNewsWire) then gives a person read state,
 stars and sync for alerts, with no code of ours in a browser. Valid Atom 1.0 (RFC 4287), written
-with the standard library's ElementTree, which escapes every text and attribute (no string is
-ever pasted into XML), so no dependency for twenty elements; characters XML 1.0 forbids are
-dropped first. Each entry is one alert, with a stable ``tag:`` id (RFC 4151) made of this
-database's random id and the alert's, so a reader never shows an alert twice. Times are in
-``schedule.timezone``.
+with lxml's ElementTree, which escapes every text and attribute (no string is ever pasted into
+XML); characters XML 1.0 forbids are dropped first. lxml, not the standard library's
+ElementTree: lxml is there anyway (trafilatura reads pages with it), and its serializer is C,
+where the standard library's pure-Python one was half of this step's time (1,001 feeds of up to
+200 entries: 1.7 s of 3.6). Each entry is one alert, with a stable ``tag:`` id (RFC 4151)
+made of this database's random id and the alert's, so a reader never shows an alert twice.
+Times are in ``schedule.timezone``.
 
 A feed is rewritten only when its topic has a newer alert, or the settings it was written with
 (the time zone, ``alerts.feed_entries``) changed: a cycle with a thousand topics writes the few
@@ -17,11 +19,12 @@ from __future__ import annotations
 
 import logging
 import re
-import xml.etree.ElementTree as ET
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from lxml import etree
 
 from ...storage import alerts as stored
 from ...storage.store import Store
@@ -34,6 +37,7 @@ logger = logging.getLogger("newswatch.atom")
 
 ALL_TOPICS = "alerts.atom"
 ATOM = "http://www.w3.org/2005/Atom"
+XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
 TAG_AUTHORITY = "tag:newswatch.invalid,2025:"  # RFC 4151: a name we claim no one else uses
 SUMMARY_CHARS = 600
 # Characters XML 1.0 cannot hold at all, not even escaped (most C0 controls, lone surrogates).
@@ -75,10 +79,9 @@ def rfc3339(value: str | None, zone: str) -> str | None:
     return moment.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
 
 
-def _element(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
-    # Unqualified names under a root that declares the Atom namespace as its default: the same
-    # document as qualified ones, without ElementTree's namespace bookkeeping for each element.
-    child = ET.SubElement(parent, name, attrs)
+def _element(parent, name: str, text: str | None = None, **attrs: str):
+    # In the Atom namespace, which the root declares as its default: written without a prefix.
+    child = etree.SubElement(parent, f"{{{ATOM}}}{name}", attrs)
     if text is not None:
         child.text = text
     return child
@@ -86,7 +89,7 @@ def _element(parent: ET.Element, name: str, text: str | None = None, **attrs: st
 
 def render_feed(rows: list[dict], *, feed_id: str, title: str, zone: str, prefix: str) -> str:
     """An Atom document of these alert rows (newest first)."""
-    feed = ET.Element("feed", xmlns=ATOM)
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
     _element(feed, "id", feed_id)
     _element(feed, "title", title)
     newest = rfc3339(rows[0]["created"], zone) if rows else None
@@ -118,7 +121,7 @@ def render_feed(rows: list[dict], *, feed_id: str, title: str, zone: str, prefix
             _element(entry, "summary", summary, type="text")
         topic = xml_text(row["topic"])
         _element(entry, "category", term=topic, label=topic)
-    return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
+    return XML_DECLARATION + etree.tostring(feed, encoding="unicode") + "\n"
 
 
 def update_feeds_or_log(store: Store, config: Config) -> None:
