@@ -47,7 +47,6 @@ import multiprocessing
 import os
 import select
 import time
-from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -222,8 +221,6 @@ class ParsePool:
             raise _Failed(f"the parse worker died ({worker_ended(exc.exitcode)})") from None
         except BrokenProcessPool as exc:
             raise _Unusable from exc
-        except (CancelledError, asyncio.CancelledError):
-            raise
         except Exception as exc:  # noqa: BLE001 - the parsers never raise; a result that does
             # not pickle back, say, costs its page only
             logger.debug("parse failed in its worker (%s): %r", function.__name__, exc)

@@ -7,7 +7,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from ..urls import normalize_url, same_site
-from .decoding import decode_html, is_amp_markup, is_amp_page, load_tree
+from .decoding import decode_html, is_amp_markup, load_tree
 from .metadata import page_meta
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def amp_canonical(html: bytes, url: str, content_type: str = "") -> str | None:
         return None
     try:
         text = decode_html(bytes(html), content_type)
-        if text is None or not is_amp_page(text):
+        if text is None:
             return None
         tree = load_tree(text)
         return canonical_url(page_meta(tree), url) if tree is not None else None
