@@ -130,7 +130,7 @@ def conditional_headers(url, validators):
     return headers
 
 
-def feed_links(data):
+def links_in(data):
     return [entry.get("link") for entry in feedparser.parse(data).entries if entry.get("link")]
 
 
@@ -144,7 +144,7 @@ def poll_feed(name, url, validators, cfg):
         url,
         status,
         (response_headers.get("ETag"), response_headers.get("Last-Modified")),
-        feed_links(data),
+        links_in(data),
     )
 
 
@@ -176,7 +176,6 @@ class Harvest:
         self.cfg, self.known, self.validators = cfg, known, validators
         self.failures, self.first_feed, self.alertable = [], {}, {}
         self.feed_links, self.new_validators, self.pages = {}, {}, {}
-        self.asked = set()
 
     def feed_answered(self, key, url, status, new, links):
         """A feed's answer; returns its links to fetch now (new, and not asked yet)."""
@@ -191,11 +190,10 @@ class Harvest:
             # backfill off: a story only in feeds polled for the first time is not alerted
             alertable = self.alertable.get(link, False) or self.cfg["backfill"] or was_polled
             self.alertable[link] = alertable
+            if link not in self.first_feed:  # not asked yet
+                to_fetch.append(link)
             # credited to the first configured feed that lists it
             self.first_feed[link] = min(self.first_feed.get(link, key), key)
-            if link not in self.asked:
-                self.asked.add(link)
-                to_fetch.append(link)
         return to_fetch
 
     def failed(self, what, exc):
@@ -257,7 +255,7 @@ def fetch_with_scrapy(cfg, harvest):
                 (response.headers.get(h) or b"").decode("latin-1") or None
                 for h in (b"ETag", b"Last-Modified")
             )
-            links = feed_links(response.body)
+            links = links_in(response.body)
             for link in harvest.feed_answered(key, url, response.status, new, links):
                 yield scrapy.Request(
                     link,
